@@ -1,0 +1,133 @@
+"""Configuration and data files: YAML -> strict pydantic models, errors that name file, line, key.
+
+Shipped defaults live in the repository's `data/` folder. A user overrides any of them by putting
+a file of the same name in their config directory (`--config DIR`, env `DIALER_TUI_CONFIG`,
+default the platformdirs config dir); `settings.yaml` there holds the rep's own settings.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+try:  # the C loader is several times faster where libyaml is present
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ConfigError(Exception):
+    """A data or config file that cannot be used. str() names the file, line and key."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None,
+                 column: int | None = None, key: str = ""):
+        self.path, self.line, self.column, self.key = str(path), line, column, key
+        self.message = message
+        where = self.path
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        super().__init__(f"{where}: {key + ': ' if key else ''}{message}")
+
+
+def default_config_dir() -> Path:
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("dialer-tui", appauthor=False))
+
+
+def config_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """`--config` wins over DIALER_TUI_CONFIG, which wins over the platform default."""
+    chosen = explicit or os.environ.get("DIALER_TUI_CONFIG")
+    return Path(chosen).expanduser() if chosen else default_config_dir()
+
+
+def find_file(name: str, cfg_dir: Path | None) -> Path:
+    """The user's override of a data file when it exists, else the shipped default.
+
+    `cfg_dir` may also be a single file named `name` (`--config path/to/playbook.yaml`)."""
+    if cfg_dir is not None:
+        if cfg_dir.is_file():
+            if cfg_dir.name == name:
+                return cfg_dir
+        elif (cfg_dir / name).is_file():
+            return cfg_dir / name
+    return DATA_DIR / name
+
+
+def _node_at(node: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
+    """The deepest YAML node along a pydantic error location, to point at its line."""
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = None
+            for k, v in node.value:
+                if str(k.value) == str(part):
+                    nxt = v if part != loc[-1] else k
+                    break
+            if nxt is None:
+                return node
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return node
+            node = node.value[part]
+        else:
+            return node
+    return node
+
+
+def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """Parse a YAML file; a syntax error becomes a ConfigError with line and column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(path, "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, f"cannot read: {exc}") from None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise ConfigError(path, f"YAML syntax error: {exc.problem or exc.context}",
+                          line=mark.line + 1 if mark else None,
+                          column=mark.column + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(path, f"YAML error: {exc}") from None
+    return data, node
+
+
+def load_model(path: Path, model: type[M], *, empty_ok: bool = False) -> M:
+    """Load and validate one YAML file into `model`; errors name file, line and key."""
+    data, node = load_yaml(path)
+    if data is None and empty_ok:
+        data = {}
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        target = _node_at(node, loc)
+        line = target.start_mark.line + 1 if target is not None else None
+        col = target.start_mark.column + 1 if target is not None else None
+        key = ".".join(str(p) for p in loc)
+        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+        raise ConfigError(path, err["msg"] + more, line=line, column=col, key=key) from None
+
+
+def error_at(path: Path, node: yaml.Node | None, loc: tuple[Any, ...], message: str) -> ConfigError:
+    """A ConfigError for a semantic check (not a schema one) at a key path of the file."""
+    target = _node_at(node, loc)
+    return ConfigError(path, message,
+                       line=target.start_mark.line + 1 if target is not None else None,
+                       column=target.start_mark.column + 1 if target is not None else None,
+                       key=".".join(str(p) for p in loc))

@@ -1,0 +1,108 @@
+"""The engine factory: an embedded SQLite file by default, PostgreSQL when a URL says so.
+
+SQLite is set up for a calling session that must never lose an acknowledged outcome and may share
+its file with a second process (another cockpit, an import): WAL, `busy_timeout`, foreign keys, and
+`BEGIN IMMEDIATE` for every transaction so that read-then-write transactions queue for the write
+lock instead of failing with "database is locked". pysqlite's own transaction handling is turned
+off (`isolation_level=None`) and the BEGIN is emitted from SQLAlchemy's `begin` event; the recipe
+that toggles `dbapi_connection.autocommit` breaks on Python 3.11.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import create_engine
+
+from dialer_tui.store.migrations import upgrade
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class StoreError(Exception):
+    """A database location or URL that cannot be used; the CLI reports it and exits 2."""
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("dialer-tui", appauthor=False)) / "dialer.db"
+
+
+def demo_db_path() -> Path:
+    return default_db_path().with_name("demo.db")
+
+
+def resolve_url(db: str | os.PathLike | None) -> str:
+    """A path, an `sqlite:///` URL or a PostgreSQL URL; None means the default file."""
+    if db is None or str(db) == "":
+        db = os.environ.get("DIALER_TUI_DB") or default_db_path()
+    text = str(db)
+    if "://" in text:
+        try:
+            url = make_url(text)
+        except Exception as exc:  # sqlalchemy.exc.ArgumentError
+            raise StoreError(f"--db: {text!r} is not a database URL ({exc})") from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise StoreError(f"--db: backend {url.get_backend_name()!r} is not supported "
+                             "(use a file path, sqlite:///PATH or postgresql+psycopg://...)")
+        if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+        return url.render_as_string(hide_password=False)
+    return f"sqlite:///{Path(text).expanduser()}"
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """Create the file (and its folder) with owner-only permissions before SQLite opens it."""
+    if path.is_dir():
+        raise StoreError(f"--db: {path} is a directory, not a database file")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not path.exists():
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+    except OSError as exc:
+        raise StoreError(f"--db: cannot create {path}: {exc.strerror}") from None
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cur = dbapi_connection.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = FULL")  # an acknowledged outcome survives power loss
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(db: str | os.PathLike | None = None, *, migrate: bool = True) -> Engine:
+    """The one way the app, the CLI and the tests get an engine."""
+    url = resolve_url(db)
+    if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            path = Path(database)
+            _prepare_sqlite_file(path)
+            for suffix in ("-wal", "-shm"):  # WAL side files hold data too
+                side = path.with_name(path.name + suffix)
+                if side.exists():
+                    os.chmod(side, 0o600)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _sqlite_pragmas(engine)
+    else:
+        try:
+            engine = create_engine(url, pool_pre_ping=True)
+        except ModuleNotFoundError:
+            raise StoreError("PostgreSQL needs the postgres extra: pip install -e '.[postgres]'")
+    if migrate:
+        upgrade(engine)
+    return engine

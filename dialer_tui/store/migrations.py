@@ -1,0 +1,68 @@
+"""Versioned schema upgrades: a small ordered list of steps, one per version.
+
+A new database is created at the current version. An older one is upgraded step by step, each
+step in its own transaction, so a database made by any earlier release opens without loss.
+Version 1 is the first schema that shipped; `tests/fixtures/schema_v1.sql` keeps a copy of it.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import SQLModel
+
+from dialer_tui.store import models
+
+
+def _v1_to_v2(conn: Connection) -> None:
+    """v2: outcome attribution (value proposition and objection answer shown) and the
+    per-number gatekeeper / phone-tree note."""
+    cols = {c["name"] for c in inspect(conn).get_columns("touch")}
+    if "value_prop_id" not in cols:
+        conn.execute(text("ALTER TABLE touch ADD COLUMN value_prop_id VARCHAR NOT NULL DEFAULT ''"))
+    if "objection_id" not in cols:
+        conn.execute(text("ALTER TABLE touch ADD COLUMN objection_id VARCHAR NOT NULL DEFAULT ''"))
+    cols = {c["name"] for c in inspect(conn).get_columns("phone_number")}
+    if "note" not in cols:
+        conn.execute(text("ALTER TABLE phone_number ADD COLUMN note VARCHAR NOT NULL DEFAULT ''"))
+
+
+# STEPS[n] upgrades a database from version n to n + 1.
+STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+assert max(STEPS) + 1 == models.SCHEMA_VERSION, "every schema version needs an upgrade step"
+
+
+class SchemaTooNew(Exception):
+    pass
+
+
+def current_version(conn: Connection) -> int | None:
+    if not inspect(conn).has_table("schema_version"):
+        return None
+    row = conn.execute(text("SELECT version FROM schema_version WHERE id = 1")).first()
+    return int(row[0]) if row else None
+
+
+def upgrade(engine: Engine) -> int:
+    """Bring the database to the current schema; returns the version it was at (0 = new)."""
+    with engine.begin() as conn:
+        found = current_version(conn)
+        if found is None:
+            SQLModel.metadata.create_all(conn)
+            conn.execute(text("INSERT INTO schema_version (id, version) VALUES (1, :v)"),
+                         {"v": models.SCHEMA_VERSION})
+            return 0
+    if found > models.SCHEMA_VERSION:
+        raise SchemaTooNew(f"the database is at schema version {found}, newer than this "
+                           f"dialer-tui ({models.SCHEMA_VERSION}); upgrade dialer-tui")
+    version = found
+    while version < models.SCHEMA_VERSION:
+        with engine.begin() as conn:
+            STEPS[version](conn)
+            version += 1
+            conn.execute(text("UPDATE schema_version SET version = :v WHERE id = 1"), {"v": version})
+    with engine.begin() as conn:  # tables or indexes added in later versions
+        SQLModel.metadata.create_all(conn)
+    return found

@@ -1,0 +1,225 @@
+"""Every table of the store, in one module (the SQLModel docs' advice).
+
+Times are stored UTC-aware. Phone numbers are stored as E.164 with the extension apart.
+The prospect row carries a few denormalised queue fields (`queue_rank`, `queue_due_at`,
+`last_attempt_at`, `attempts`) so that the queue is one indexed SQL query, not a Python loop
+over every prospect; `store.repo` keeps them up to date whenever a touch or follow-up changes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Optional
+
+from sqlalchemy import Column, DateTime, Index, Text
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = 2
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC, always returns aware datetimes.
+
+    SQLite has no time zone type: SQLAlchemy would hand back naive values. Storing every instant
+    as UTC keeps the text column sortable and comparable, and lets both backends agree."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the store keeps UTC-aware times")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def _ts(**kw) -> Field:  # type: ignore[valid-type]
+    """A timezone-aware timestamp column."""
+    nullable = kw.pop("nullable", True)
+    index = kw.pop("index", False)
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index), **kw)
+
+
+# Prospect status values. Terminal ones leave the queue until `recycle_at`.
+STATUS_NEW = "new"
+STATUS_WORKING = "working"
+STATUS_MEETING = "meeting_booked"
+STATUS_NOT_INTERESTED = "not_interested"
+STATUS_DNC = "do_not_call"
+STATUS_UNRESPONSIVE = "unresponsive"
+TERMINAL_STATUSES = (STATUS_MEETING, STATUS_NOT_INTERESTED, STATUS_DNC, STATUS_UNRESPONSIVE)
+
+# Queue ranks: lower is called first (PRODUCT.md section 2 order).
+RANK_CALLBACK = 0
+RANK_PROMISED = 1
+RANK_CADENCE = 2
+RANK_NEW = 3
+RANK_NAMES = {RANK_CALLBACK: "callback", RANK_PROMISED: "promised", RANK_CADENCE: "cadence",
+              RANK_NEW: "new"}
+
+
+class SchemaVersion(SQLModel, table=True):
+    __tablename__ = "schema_version"
+    id: int = Field(default=1, primary_key=True)
+    version: int
+
+
+class Prospect(SQLModel, table=True):
+    __tablename__ = "prospect"
+    __table_args__ = (
+        Index("ix_prospect_queue", "queue_rank", "queue_due_at"),
+        Index("ix_prospect_email", "email_key"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    first_name: str = ""
+    last_name: str = ""
+    title: str = ""
+    company: str = Field(default="", index=True)
+    industry: str = ""
+    city: str = ""
+    region: str = ""  # state / province / county, as given (e.g. "FL", "Ontario")
+    country: str = ""  # ISO 3166 alpha-2 when known
+    time_zone: str = ""  # explicit IANA zone, overrides the address
+    email: str = ""
+    email_key: str = ""  # lower-cased email for dedupe and lookup
+    linkedin_url: str = ""
+    referrer_name: str = ""
+    referrer_company: str = ""
+    referrer_prospect_id: Optional[int] = Field(default=None, foreign_key="prospect.id")
+    assistant_name: str = ""
+    preferred_channel: str = ""
+    research_notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    status: str = Field(default=STATUS_NEW, index=True)
+    priority: int = 0  # higher is called first among new prospects
+    owner: str = ""
+    source: str = ""
+    custom_fields: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    name_key: str = Field(default="", index=True)  # lower-cased "first last company" for search
+    created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+    updated_at: datetime = _ts(nullable=False, default_factory=utcnow)
+    recycle_at: Optional[datetime] = _ts(default=None)
+    # Denormalised queue state (see module docstring).
+    queue_rank: int = RANK_NEW
+    queue_due_at: Optional[datetime] = _ts(default=None)
+    first_touch_at: Optional[datetime] = _ts(default=None)
+    last_attempt_at: Optional[datetime] = _ts(default=None)
+    attempts: int = 0
+    cadence_step: int = 0  # index of the next cadence step
+    # Team mode lease.
+    claimed_by: str = ""
+    claim_expires_at: Optional[datetime] = _ts(default=None)
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class PhoneNumber(SQLModel, table=True):
+    __tablename__ = "phone_number"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    prospect_id: int = Field(foreign_key="prospect.id", index=True)
+    e164: str = Field(index=True)
+    extension: str = ""
+    raw: str = ""  # as imported or typed
+    kind: str = "office"  # mobile / direct / office / assistant / home
+    valid: bool = True
+    number_type: str = ""  # phonenumbers' type: mobile, fixed_line, toll_free, ...
+    time_zones: str = ""  # candidate IANA zones from phonenumbers, space separated
+    do_not_call: bool = False
+    bad: bool = False
+    note: str = ""  # gatekeeper / phone tree: "press 2, ext 114"
+    created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+
+
+class Touch(SQLModel, table=True):
+    __tablename__ = "touch"
+    __table_args__ = (Index("ix_touch_prospect_time", "prospect_id", "started_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    prospect_id: int = Field(foreign_key="prospect.id")
+    phone_id: Optional[int] = Field(default=None, foreign_key="phone_number.id")
+    phone_e164: str = ""
+    channel: str = "call"  # call / voicemail / email / linkedin / letter / visit / text
+    outcome: str = ""
+    started_at: datetime = _ts(nullable=False, index=True)
+    duration_s: Optional[int] = None
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    counts_attempt: bool = True
+    connected: bool = False
+    template_id: str = ""
+    value_prop_id: str = ""
+    objection_id: str = ""
+    promised_start: Optional[datetime] = _ts(default=None)
+    promised_label: str = ""  # "Thursday morning", in the prospect's time
+    rep: str = ""
+    session_id: Optional[int] = Field(default=None, foreign_key="calling_session.id")
+
+
+# Follow-up kinds and statuses.
+FU_CALLBACK = "callback"
+FU_PROMISE = "promise"
+FU_CADENCE = "cadence"
+FU_OPEN = "open"
+FU_DONE = "done"
+FU_MISSED = "missed"
+FU_CANCELLED = "cancelled"
+
+
+class FollowUp(SQLModel, table=True):
+    __tablename__ = "follow_up"
+    __table_args__ = (Index("ix_follow_up_open", "status", "due_start"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    prospect_id: int = Field(foreign_key="prospect.id", index=True)
+    kind: str  # callback / promise / cadence
+    channel: str = "call"
+    due_start: datetime = _ts(nullable=False)
+    due_end: Optional[datetime] = _ts(default=None)
+    status: str = FU_OPEN
+    step_index: Optional[int] = None
+    template_id: str = ""
+    label: str = ""  # "Thursday morning" in the prospect's time
+    owner: str = ""  # the rep a callback was asked of
+    note: str = ""
+    touch_id: Optional[int] = Field(default=None, foreign_key="touch.id")
+    created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+    closed_at: Optional[datetime] = _ts(default=None)
+
+
+class CadenceEnrolment(SQLModel, table=True):
+    __tablename__ = "cadence_enrolment"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    prospect_id: int = Field(foreign_key="prospect.id", index=True)
+    cadence_id: str = "default"
+    started_at: datetime = _ts(nullable=False, default_factory=utcnow)
+    status: str = "active"  # active / finished / stopped
+
+
+class DncEntry(SQLModel, table=True):
+    __tablename__ = "dnc_entry"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    e164: str = Field(default="", index=True)  # empty when the entry is for a person
+    prospect_id: Optional[int] = Field(default=None, foreign_key="prospect.id", index=True)
+    source: str = ""  # "outcome", "import", "manual", a list's name
+    reason: str = ""
+    created_at: datetime = _ts(nullable=False, default_factory=utcnow)
+
+
+class CallingSession(SQLModel, table=True):
+    __tablename__ = "calling_session"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    rep: str = ""
+    started_at: datetime = _ts(nullable=False, default_factory=utcnow)
+    ended_at: Optional[datetime] = _ts(default=None)
