@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -131,3 +131,60 @@ def error_at(path: Path, node: yaml.Node | None, loc: tuple[Any, ...], message: 
                        line=target.start_mark.line + 1 if target is not None else None,
                        column=target.start_mark.column + 1 if target is not None else None,
                        key=".".join(str(p) for p in loc))
+
+
+class DialSettings(BaseModel):
+    """How the selected number is handed to the phone."""
+
+    model_config = ConfigDict(extra="forbid")
+    mode: Literal["clipboard", "tel", "command", "none"] = "clipboard"
+    # argv list, `{e164}` substituted in each item; never run through a shell
+    command: list[str] = Field(default_factory=list)
+    power_mode: bool = False  # dial the next number automatically after each outcome
+
+
+class Settings(BaseModel):
+    """The rep's own settings (`settings.yaml` in the config dir)."""
+
+    model_config = ConfigDict(extra="forbid")
+    rep_name: str = ""
+    rep_company: str = ""
+    rep_mobile: str = ""
+    region: str = "US"  # default country for typed and imported numbers
+    # the rep's own calling window, in the called party's local time; only narrows the law's
+    calling_window: tuple[str, str] | None = None
+    dial: DialSettings = Field(default_factory=DialSettings)
+    keys: dict[str, str] = Field(default_factory=dict)  # binding id -> key, for App.set_keymap
+    lease_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    callbacks_mine_only: bool = True  # a callback asked of one rep stays with that rep
+
+    @field_validator("calling_window")
+    @classmethod
+    def _window(cls, value: tuple[str, str] | None) -> tuple[str, str] | None:
+        if value is not None:
+            import datetime as dt
+
+            try:
+                start, end = (dt.time.fromisoformat(v) for v in value)
+            except ValueError:
+                raise ValueError("calling_window needs two HH:MM times") from None
+            if start >= end:
+                raise ValueError("calling_window: start must be before end")
+        return value
+
+    def window(self):
+        import datetime as dt
+
+        if self.calling_window is None:
+            return None
+        return tuple(dt.time.fromisoformat(v) for v in self.calling_window)
+
+
+def load_settings(cfg_dir: Path | None) -> Settings:
+    """settings.yaml from the config dir; defaults when there is none."""
+    if cfg_dir is not None:
+        path = cfg_dir if cfg_dir.is_file() and cfg_dir.name == "settings.yaml" else (
+            cfg_dir / "settings.yaml")
+        if path.is_file():
+            return load_model(path, Settings, empty_ok=True)
+    return Settings()

@@ -142,3 +142,12 @@ def display(e164: str, extension: str = "") -> str:
 def area_code(e164: str) -> str:
     """The NANP area code of a +1 number, else ''."""
     return e164[2:5] if e164.startswith("+1") and len(e164) == 12 else ""
+
+
+@lru_cache(maxsize=65536)
+def region_of(e164: str) -> str:
+    """ISO country of an E.164 number ("US", "CA", "GB"...), '' when unknown."""
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(e164, None)) or ""
+    except NumberParseException:
+        return ""

@@ -16,17 +16,21 @@ from sqlmodel import SQLModel
 from dialer_tui.store import models
 
 
+def _add_columns(conn: Connection, table: str, columns: dict[str, str]) -> None:
+    have = {c["name"] for c in inspect(conn).get_columns(table)}
+    for name, ddl in columns.items():
+        if name not in have:
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {ddl}"))
+
+
 def _v1_to_v2(conn: Connection) -> None:
-    """v2: outcome attribution (value proposition and objection answer shown) and the
-    per-number gatekeeper / phone-tree note."""
-    cols = {c["name"] for c in inspect(conn).get_columns("touch")}
-    if "value_prop_id" not in cols:
-        conn.execute(text("ALTER TABLE touch ADD COLUMN value_prop_id VARCHAR NOT NULL DEFAULT ''"))
-    if "objection_id" not in cols:
-        conn.execute(text("ALTER TABLE touch ADD COLUMN objection_id VARCHAR NOT NULL DEFAULT ''"))
-    cols = {c["name"] for c in inspect(conn).get_columns("phone_number")}
-    if "note" not in cols:
-        conn.execute(text("ALTER TABLE phone_number ADD COLUMN note VARCHAR NOT NULL DEFAULT ''"))
+    """v2: outcome attribution (value proposition and objection answer shown), undo of the last
+    outcome, and the per-number gatekeeper / phone-tree note."""
+    _add_columns(conn, "touch", {"value_prop_id": "VARCHAR NOT NULL DEFAULT ''",
+                                 "objection_id": "VARCHAR NOT NULL DEFAULT ''",
+                                 "undo_state": "TEXT NOT NULL DEFAULT ''"})
+    _add_columns(conn, "follow_up", {"closed_by_touch_id": "INTEGER REFERENCES touch (id)"})
+    _add_columns(conn, "phone_number", {"note": "VARCHAR NOT NULL DEFAULT ''"})
 
 
 # STEPS[n] upgrades a database from version n to n + 1.

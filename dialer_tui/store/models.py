@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Optional
 
-from sqlalchemy import Column, DateTime, Index, Text
+from sqlalchemy import Column, DateTime, Index, Text, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -61,13 +61,16 @@ STATUS_MEETING = "meeting_booked"
 STATUS_NOT_INTERESTED = "not_interested"
 STATUS_DNC = "do_not_call"
 STATUS_UNRESPONSIVE = "unresponsive"
-TERMINAL_STATUSES = (STATUS_MEETING, STATUS_NOT_INTERESTED, STATUS_DNC, STATUS_UNRESPONSIVE)
+STATUS_REFERRED = "referred"
+TERMINAL_STATUSES = (STATUS_MEETING, STATUS_NOT_INTERESTED, STATUS_DNC, STATUS_UNRESPONSIVE,
+                     STATUS_REFERRED)
 
 # Queue ranks: lower is called first (PRODUCT.md section 2 order).
 RANK_CALLBACK = 0
 RANK_PROMISED = 1
 RANK_CADENCE = 2
 RANK_NEW = 3
+RANK_OUT = 9  # terminal or finished: not queued until recycle_at
 RANK_NAMES = {RANK_CALLBACK: "callback", RANK_PROMISED: "promised", RANK_CADENCE: "cadence",
               RANK_NEW: "new"}
 
@@ -81,7 +84,8 @@ class SchemaVersion(SQLModel, table=True):
 class Prospect(SQLModel, table=True):
     __tablename__ = "prospect"
     __table_args__ = (
-        Index("ix_prospect_queue", "queue_rank", "queue_due_at"),
+        # The queue's order: rank, then priority (high first), then longest waiting.
+        Index("ix_prospect_queue", "queue_rank", text("priority DESC"), "queue_due_at"),
         Index("ix_prospect_email", "email_key"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -166,6 +170,9 @@ class Touch(SQLModel, table=True):
     promised_label: str = ""  # "Thursday morning", in the prospect's time
     rep: str = ""
     session_id: Optional[int] = Field(default=None, foreign_key="calling_session.id")
+    # What `u` (undo) needs to put back: the prospect's fields before, numbers flagged, entries
+    # added. JSON written by services.calling; empty once undone or for imported history.
+    undo_state: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
 # Follow-up kinds and statuses.
@@ -193,7 +200,8 @@ class FollowUp(SQLModel, table=True):
     label: str = ""  # "Thursday morning" in the prospect's time
     owner: str = ""  # the rep a callback was asked of
     note: str = ""
-    touch_id: Optional[int] = Field(default=None, foreign_key="touch.id")
+    touch_id: Optional[int] = Field(default=None, foreign_key="touch.id")  # the touch that made it
+    closed_by_touch_id: Optional[int] = Field(default=None, foreign_key="touch.id")
     created_at: datetime = _ts(nullable=False, default_factory=utcnow)
     closed_at: Optional[datetime] = _ts(default=None)
 

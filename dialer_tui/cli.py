@@ -1,0 +1,413 @@
+"""The command line (PRODUCT.md section 3). Exit codes: 0 ok, 2 bad input or config, 1 other.
+
+Heavy modules are imported inside the commands so that `dialer-tui lookup` does not pay for
+Textual, and the cockpit does not pay for the importer."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+
+
+from dialer_tui.errors import InputError as UsageError  # noqa: E402
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=None, default=str) + "\n")
+
+
+def parse_instant(text: str | None, what: str = "--at") -> datetime:
+    """ISO 8601; a time without an offset is read as UTC."""
+    if not text:
+        return datetime.now(timezone.utc)
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"{what} {text!r} is not an ISO 8601 time "
+                         "(e.g. 2026-11-26T14:05:00Z)") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _engine(args):
+    from dialer_tui.store.engine import make_engine
+
+    return make_engine(args.db)
+
+
+def _cfg(args) -> Path | None:
+    from dialer_tui.config import config_dir
+
+    return config_dir(args.config)
+
+
+def _bundle(args):
+    from dialer_tui.services.bundle import load_bundle
+
+    return load_bundle(_cfg(args))
+
+
+def _session(engine):
+    from sqlmodel import Session
+
+    return Session(engine, expire_on_commit=False)
+
+
+# ---- commands ---------------------------------------------------------------------------
+
+
+def cmd_ui(args) -> int:
+    from dialer_tui.services.bundle import load_bundle
+
+    bundle = load_bundle(_cfg(args))  # refuse to start on a broken file, before the UI
+    engine = _engine(args)
+    from dialer_tui.app import DialerApp
+
+    DialerApp(engine=engine, bundle=bundle, rep=args.rep or bundle.settings.rep_name).run()
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from dialer_tui.services.bundle import load_bundle
+    from dialer_tui.services.demo import seed_demo
+    from dialer_tui.store.engine import demo_db_path, make_engine
+
+    bundle = load_bundle(_cfg(args))
+    db = args.demo_db or demo_db_path()
+    engine = make_engine(db)
+    seeded = seed_demo(engine, bundle, now=datetime.now(timezone.utc))
+    if args.seed_only:
+        _out(f"demo database {db}: {seeded} prospects seeded" if seeded
+             else f"demo database {db} already has data")
+        return EXIT_OK
+    from dialer_tui.app import DialerApp
+
+    DialerApp(engine=engine, bundle=bundle, rep=bundle.settings.rep_name or "demo").run()
+    return EXIT_OK
+
+
+def cmd_import(args) -> int:
+    from dialer_tui.services.importer import import_csv
+
+    engine = _engine(args)
+    progress = None
+    if sys.stderr.isatty() and not args.json:
+        def progress(done: int, total: int) -> None:
+            sys.stderr.write(f"\rimporting {done:,}/{total:,} rows")
+            sys.stderr.flush()
+    result = import_csv(engine, Path(args.csv), region=args.region.upper(), dry_run=args.dry_run,
+                        rejects_path=Path(args.rejects) if args.rejects else None,
+                        progress=progress, source=Path(args.csv).name)
+    if progress:
+        sys.stderr.write("\n")
+    if args.json:
+        _json(result.summary())
+    else:
+        _out(f"{'would import' if args.dry_run else 'imported'} {result.imported}, "
+             f"merged {result.merged}, rejected {result.rejected}")
+        for w in result.warnings[:20]:
+            _out(f"  warning: {w}")
+        if len(result.warnings) > 20:
+            _out(f"  ... and {len(result.warnings) - 20} more warnings")
+        for r in result.rejects[:20]:
+            _out(f"  rejected row {r.row}: {r.reason}")
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    engine = _engine(args)
+    path = Path(args.path)
+    if not path.parent.exists():
+        raise UsageError(f"export: folder {path.parent} does not exist")
+    if args.what == "prospects":
+        from dialer_tui.services.exporter import export_prospects
+        n = export_prospects(engine, path)
+    elif args.what == "touches":
+        from dialer_tui.services.exporter import export_touches
+        n = export_touches(engine, path)
+    else:
+        from dialer_tui.services.calendar import export_callbacks
+        n = export_callbacks(engine, path, _bundle(args))
+    _out(f"wrote {n} {args.what} to {path}")
+    return EXIT_OK
+
+
+def cmd_queue(args) -> int:
+    from dialer_tui.services.queue import build_queue
+
+    bundle, engine, at = _bundle(args), _engine(args), parse_instant(args.at)
+    if args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    with _session(engine) as s:
+        items = build_queue(s, bundle, at=at, limit=args.limit, rep=args.rep or "")
+    if args.json:
+        _json([i.to_json() for i in items])
+        return EXIT_OK
+    if not items:
+        _out("nothing to call right now")
+    for i in items:
+        _out(f"{i.prospect_id:>7}  {i.reason:<9} {i.local_time:%a %H:%M} {i.verdict.time_zone:<22}"
+             f" {i.phone or i.channel:<16} {_safe(i.name)} ({_safe(i.company)}) - {i.detail}")
+    return EXIT_OK
+
+
+def cmd_next(args) -> int:
+    from dialer_tui.services.queue import claim_next
+
+    bundle, engine, at = _bundle(args), _engine(args), parse_instant(args.at)
+    with _session(engine) as s:
+        item = claim_next(s, bundle, rep=args.rep, at=at, lease_minutes=args.lease_minutes)
+    if args.json:
+        _json(item.to_json() if item else None)
+    elif item is None:
+        _out("nothing to call right now")
+    else:
+        _out(f"{item.prospect_id} {_safe(item.name)} {item.phone} ({item.reason})")
+    return EXIT_OK
+
+
+def cmd_why(args) -> int:
+    from dialer_tui.services.queue import explain
+
+    bundle, engine, at = _bundle(args), _engine(args), parse_instant(args.at)
+    with _session(engine) as s:
+        try:
+            ex = explain(s, bundle, prospect_id=args.prospect_id, at=at)
+        except LookupError as exc:
+            raise UsageError(str(exc)) from None
+    if args.json:
+        _json(ex.to_json())
+        return EXIT_OK
+    _out(f"prospect {ex.prospect_id}: {'callable now' if ex.callable else 'not callable now'}"
+         f"{'' if ex.due or not ex.callable else ' (but not due)'}")
+    for r in ex.reasons:
+        _out(f"  - {r}")
+    if ex.next_allowed and not ex.callable:
+        _out(f"  next allowed: {ex.next_allowed.isoformat(timespec='minutes')}")
+    return EXIT_OK
+
+
+def cmd_log(args) -> int:
+    from dialer_tui.services.calling import OutcomeError, log_outcome
+
+    bundle, engine, at = _bundle(args), _engine(args), parse_instant(args.at)
+    with _session(engine) as s:
+        try:
+            logged = log_outcome(s, bundle, prospect_id=args.prospect_id, outcome=args.outcome,
+                                 at=at, phone=args.phone, note=args.note or "",
+                                 callback=args.callback, rep=args.rep or bundle.settings.rep_name)
+        except OutcomeError as exc:
+            raise UsageError(str(exc)) from None
+    if args.json:
+        _json(logged.to_json())
+        return EXIT_OK
+    _out(f"logged {logged.outcome} for prospect {logged.prospect_id} (touch {logged.touch_id})"
+         + (f"; next: {logged.next_label}" if logged.next_label else ""))
+    for w in logged.warnings:
+        _out(f"  warning: {w}")
+    return EXIT_OK
+
+
+def cmd_history(args) -> int:
+    from dialer_tui.services.review import history
+
+    bundle, engine = _bundle(args), _engine(args)
+    with _session(engine) as s:
+        h = history(s, bundle, prospect_id=args.prospect_id, at=parse_instant(None))
+    if h is None:
+        raise UsageError(f"no prospect with id {args.prospect_id}")
+    if args.json:
+        _json(h.to_json())
+        return EXIT_OK
+    for line in h.lines():
+        _out(_safe(line))
+    return EXIT_OK
+
+
+def cmd_lookup(args) -> int:
+    from dialer_tui.services.review import lookup
+
+    engine = _engine(args)
+    with _session(engine) as s:
+        matches = lookup(s, text=args.query, region=os.environ.get("DIALER_TUI_REGION", "US"))
+    if args.json:
+        _json(matches)
+        return EXIT_OK
+    if not matches:
+        _out("no match")
+    for m in matches:
+        _out(f"{m['prospect_id']:>7}  {_safe(m['name'])} ({_safe(m['company'])})  "
+             + ", ".join(p["phone"] for p in m["phones"]))
+    return EXIT_OK
+
+
+def cmd_dnc(args) -> int:
+    from dialer_tui.services import dnc
+
+    engine = _engine(args)
+    at = datetime.now(timezone.utc)
+    if args.dnc_cmd == "add":
+        entry = dnc.add_number(engine, args.phone, reason=args.reason or "", at=at,
+                               region=args.region)
+        _out(f"added {entry} to the do-not-call list")
+    elif args.dnc_cmd == "import":
+        n = dnc.import_list(engine, Path(args.csv), source=args.source or Path(args.csv).name,
+                            at=at, region=args.region)
+        _out(f"added {n} numbers to the do-not-call list")
+    elif args.dnc_cmd == "export":
+        n = dnc.export_list(engine, Path(args.path))
+        _out(f"wrote {n} entries to {args.path}")
+    else:
+        rows = dnc.list_entries(engine)
+        if args.json:
+            _json(rows)
+        for r in rows if not args.json else []:
+            _out(f"{r['created_at']}  {r['phone'] or 'person ' + str(r['prospect_id'])}  "
+                 f"{r['source']}  {_safe(r['reason'])}")
+    return EXIT_OK
+
+
+def cmd_stats(args) -> int:
+    from dialer_tui.services.stats import compute_stats
+
+    engine = _engine(args)
+    since = parse_instant(args.since, "--since") if args.since else None
+    with _session(engine) as s:
+        st = compute_stats(s, since=since)
+    if args.json:
+        _json(st)
+        return EXIT_OK
+    for k, v in st.items():
+        if not isinstance(v, (dict, list)):
+            _out(f"{k:>24}: {v}")
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    from dialer_tui.services.bundle import load_bundle
+
+    cfg = _cfg(args)
+    load_bundle(cfg)
+    _out(f"ok: playbook, cadences, dispositions, calling rules and settings are valid "
+         f"(config dir {cfg})")
+    return EXIT_OK
+
+
+def _safe(text: str) -> str:
+    """Terminal output of untrusted text: control characters shown, never executed."""
+    return "".join(ch if ch.isprintable() or ch == " " else f"\\x{ord(ch):02x}" for ch in text)
+
+
+# ---- parser -----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dialer-tui", description=__doc__.splitlines()[0])
+    p.add_argument("--db", default=None, help="database path or URL (env DIALER_TUI_DB)")
+    p.add_argument("--config", default=None, help="config dir or file (env DIALER_TUI_CONFIG)")
+    p.add_argument("--rep", default="", help="your name (team mode); default from settings")
+    p.set_defaults(func=cmd_ui)
+    sub = p.add_subparsers(dest="command")
+
+    def add(name: str, func: Callable, help: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help)
+        sp.set_defaults(func=func)
+        return sp
+
+    sp = add("demo", cmd_demo, "open the cockpit on a separate demo database")
+    sp.add_argument("--db", dest="demo_db", default=None, help="demo database path")
+    sp.add_argument("--seed-only", action="store_true", help="seed it and exit")
+    sp = add("import", cmd_import, "import prospects from a CSV export")
+    sp.add_argument("csv")
+    sp.add_argument("--region", default="US", help="default country for numbers (ISO code)")
+    sp.add_argument("--dry-run", action="store_true")
+    sp.add_argument("--rejects", default=None, help="write rejected rows to this CSV")
+    sp.add_argument("--json", action="store_true")
+    sp = add("export", cmd_export, "export prospects, touches or callbacks")
+    sp.add_argument("what", choices=["prospects", "touches", "callbacks"])
+    sp.add_argument("path")
+    for name, func, text in (("queue", cmd_queue, "who to call now"),
+                             ("why", cmd_why, "the callable-now verdict and its reasons")):
+        sp = add(name, func, text)
+        if name == "why":
+            sp.add_argument("prospect_id", type=int)
+        sp.add_argument("--at", default=None, help="ISO 8601 instant (default now)")
+        if name == "queue":
+            sp.add_argument("--limit", type=int, default=50)
+        sp.add_argument("--json", action="store_true")
+    sp = add("next", cmd_next, "claim the next prospect (team mode)")
+    sp.add_argument("--rep", required=True)
+    sp.add_argument("--lease-minutes", type=int, default=None)
+    sp.add_argument("--at", default=None)
+    sp.add_argument("--json", action="store_true")
+    sp = add("log", cmd_log, "log an outcome")
+    sp.add_argument("prospect_id", type=int)
+    sp.add_argument("outcome")
+    sp.add_argument("--phone", default=None)
+    sp.add_argument("--note", default=None)
+    sp.add_argument("--at", default=None)
+    sp.add_argument("--callback", default=None, help="plain words: 'thu 9am', 'in 2 days'")
+    sp.add_argument("--json", action="store_true")
+    sp = add("history", cmd_history, "a prospect's touch history")
+    sp.add_argument("prospect_id", type=int)
+    sp.add_argument("--json", action="store_true")
+    sp = add("lookup", cmd_lookup, "find a prospect by phone (any format), name or company")
+    sp.add_argument("query")
+    sp.add_argument("--json", action="store_true")
+    sp = add("stats", cmd_stats, "how the calling went")
+    sp.add_argument("--since", default=None)
+    sp.add_argument("--json", action="store_true")
+    sp = add("dnc", cmd_dnc, "the do-not-call list")
+    dsub = sp.add_subparsers(dest="dnc_cmd", required=True)
+    d = dsub.add_parser("add")
+    d.add_argument("phone")
+    d.add_argument("--reason", default="")
+    d.add_argument("--region", default="US")
+    d = dsub.add_parser("import")
+    d.add_argument("csv")
+    d.add_argument("--source", default="")
+    d.add_argument("--region", default="US")
+    d = dsub.add_parser("export")
+    d.add_argument("path")
+    d = dsub.add_parser("list")
+    d.add_argument("--json", action="store_true")
+    add("check", cmd_check, "validate the config and data files")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from dialer_tui.config import ConfigError
+    from dialer_tui.store.engine import StoreError
+
+    bad_input: tuple[type[BaseException], ...] = (UsageError, ConfigError, StoreError)
+    try:
+        from dialer_tui.services.importer import CsvInputError
+        bad_input += (CsvInputError,)
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        return args.func(args)
+    except bad_input as exc:
+        sys.stderr.write(f"dialer-tui: error: {exc}\n")
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a message, not a traceback, for the user
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            sys.stderr.write(f"dialer-tui: database error: {exc.__class__.__name__}: "
+                             f"{str(exc).splitlines()[0]}\n")
+            return EXIT_FAIL
+        raise

@@ -1,0 +1,71 @@
+"""Outcomes (dispositions): what a rep logs with one key and what each implies.
+
+Loaded from `data/dispositions.yaml` (or the user's override) into strict models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from dialer_tui import config
+
+Channel = Literal["call", "voicemail", "email", "linkedin", "letter", "visit", "text"]
+CALL_CHANNELS = ("call", "voicemail")
+
+
+class Outcome(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    key: str = Field(min_length=1, max_length=12)
+    label: str
+    channel: Channel = "call"
+    attempt: bool = True
+    connect: bool = False
+    terminal: Literal["meeting_booked", "not_interested", "do_not_call", "referred"] | None = None
+    recycle_days: int | None = Field(default=None, ge=1)
+    follow_up: Literal["next_step", "callback", "retry", "none"] = "next_step"
+    promise: bool = False  # a voicemail that announces the next attempt
+    dnc: Literal["person", "number"] | None = None
+    bad_number: bool = False
+    creates_referral: bool = False
+
+    @property
+    def is_call(self) -> bool:
+        return self.channel in CALL_CHANNELS
+
+
+class Dispositions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    outcomes: tuple[Outcome, ...]
+
+    @field_validator("outcomes")
+    @classmethod
+    def _unique(cls, outcomes: tuple[Outcome, ...]) -> tuple[Outcome, ...]:
+        for attr in ("name", "key"):
+            seen: set[str] = set()
+            for o in outcomes:
+                value = getattr(o, attr)
+                if value in seen:
+                    raise ValueError(f"duplicate outcome {attr} {value!r}")
+                seen.add(value)
+        return outcomes
+
+    @model_validator(mode="after")
+    def _needs_callback(self) -> "Dispositions":
+        if not self.outcomes:
+            raise ValueError("at least one outcome is needed")
+        return self
+
+    def get(self, name: str) -> Outcome | None:
+        return next((o for o in self.outcomes if o.name == name), None)
+
+    def names(self) -> list[str]:
+        return [o.name for o in self.outcomes]
+
+
+def load_dispositions(cfg_dir: Path | None = None) -> Dispositions:
+    return config.load_model(config.find_file("dispositions.yaml", cfg_dir), Dispositions)

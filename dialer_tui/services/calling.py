@@ -1,0 +1,321 @@
+"""Logging an outcome and everything it implies, in one transaction; and undoing it.
+
+This is the one-key path of the cockpit (25 ms budget for commit + next prospect shown), so it
+does a handful of indexed reads and writes and nothing else."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlmodel import Session, col, select
+
+from dialer_tui.domain import calling_hours
+from dialer_tui.errors import InputError
+from dialer_tui.domain.cadence import next_call_index, plan_step
+from dialer_tui.domain.outcomes import Outcome
+from dialer_tui.domain.phones import PhoneError, parse_phone
+from dialer_tui.domain.when import WhenError, parse_when
+from dialer_tui.services.bundle import Bundle
+from dialer_tui.services.targets import dialable, pick_number, target_for, zone_of
+from dialer_tui.store import repo
+from dialer_tui.store.models import (
+    FU_CADENCE,
+    FU_CALLBACK,
+    FU_CANCELLED,
+    FU_DONE,
+    FU_MISSED,
+    FU_OPEN,
+    FU_PROMISE,
+    STATUS_NEW,
+    STATUS_UNRESPONSIVE,
+    STATUS_WORKING,
+    DncEntry,
+    FollowUp,
+    PhoneNumber,
+    Prospect,
+    Touch,
+)
+
+_UNDO_FIELDS = ("status", "recycle_at", "attempts", "cadence_step", "first_touch_at",
+                "last_attempt_at", "queue_rank", "queue_due_at", "claimed_by", "claim_expires_at")
+VOICEMAIL_GAP = timedelta(hours=1)  # seed 004: never a second voicemail within the hour
+CALLBACK_LENGTH = timedelta(minutes=30)
+
+
+class OutcomeError(InputError):
+    """Bad input to log_outcome: unknown prospect, outcome, number or callback time."""
+
+
+@dataclass
+class Logged:
+    touch_id: int
+    prospect_id: int
+    outcome: str
+    phone_e164: str
+    next_label: str = ""  # "Thursday morning": the promised or planned next attempt
+    callback_at: datetime | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"touch_id": self.touch_id, "prospect_id": self.prospect_id,
+                "outcome": self.outcome, "phone": self.phone_e164, "next": self.next_label,
+                "callback_at": self.callback_at.isoformat() if self.callback_at else None,
+                "warnings": self.warnings}
+
+
+def _state(value):
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _phone_for(session: Session, bundle: Bundle, prospect: Prospect, phones: list[PhoneNumber],
+               phone_text: str | None, outcome: Outcome) -> PhoneNumber | None:
+    if phone_text:
+        try:
+            e164 = parse_phone(phone_text, prospect.country or bundle.settings.region).e164
+        except PhoneError as exc:
+            raise OutcomeError(f"--phone {phone_text!r}: {exc}") from None
+        match = next((p for p in phones if p.e164 == e164), None)
+        if match is None:
+            raise OutcomeError(f"--phone {e164} is not a number of prospect {prospect.id}")
+        return match
+    if not outcome.is_call:
+        return None
+    dnc = repo.dnc_numbers(session, e164s=[p.e164 for p in phones])
+    counts = repo.phone_use_counts(session, prospect_ids=[prospect.id])  # type: ignore[list-item]
+    return pick_number(dialable(phones, dnc), counts) or (phones[0] if phones else None)
+
+
+def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: str,
+                at: datetime, phone: str | None = None, note: str = "",
+                callback: str | None = None, rep: str = "", template_id: str = "",
+                value_prop_id: str = "", objection_id: str = "", duration_s: int | None = None,
+                session_id: int | None = None, commit: bool = True) -> Logged:
+    """Record one touch and apply its consequences; committed before returning."""
+    disp = bundle.dispositions.get(outcome)
+    if disp is None:
+        raise OutcomeError(f"unknown outcome {outcome!r}; one of: "
+                           + ", ".join(bundle.dispositions.names()))
+    prospect = session.get(Prospect, prospect_id)
+    if prospect is None:
+        raise OutcomeError(f"no prospect with id {prospect_id}")
+    phones = repo.phones_of(session, prospect_ids=[prospect_id]).get(prospect_id, [])
+    number = _phone_for(session, bundle, prospect, phones, phone, disp)
+    zone = zone_of(bundle.rules, prospect, number)
+    warnings: list[str] = []
+    callback_at = None
+    if disp.follow_up == "callback":
+        if not callback:
+            raise OutcomeError("callback_requested needs a time: --callback 'thu 9am'")
+        try:
+            wanted = parse_when(callback, at.astimezone(zone))
+        except WhenError as exc:
+            raise OutcomeError(f"--callback: {exc}") from None
+        callback_at = calling_hours.next_slot(bundle.rules, target_for(prospect, number),
+                                              wanted.astimezone(timezone.utc),
+                                              user_window=bundle.settings.window())
+        if callback_at > wanted + timedelta(minutes=1):
+            local = callback_at.astimezone(zone)
+            warnings.append(f"{wanted:%a %H:%M} is outside the calling hours in {zone.key}; "
+                            f"moved to {local:%a %d %b %H:%M}")
+    if disp.channel == "voicemail":
+        last_vm = session.exec(select(Touch.started_at).where(
+            Touch.prospect_id == prospect_id, Touch.channel == "voicemail")
+            .order_by(col(Touch.started_at).desc()).limit(1)).first()
+        if last_vm is not None and at - last_vm < VOICEMAIL_GAP:
+            warnings.append("a second voicemail within the hour (the seeds say don't)")
+
+    undo: dict = {"prospect": {f: _state(getattr(prospect, f)) for f in _UNDO_FIELDS},
+                  "bad_phone_ids": [], "dnc_entry_ids": [], "dnc_phone_ids": []}
+    touch = Touch(prospect_id=prospect_id, phone_id=number.id if number else None,
+                  phone_e164=number.e164 if number else "", channel=disp.channel,
+                  outcome=disp.name, started_at=at, duration_s=duration_s, note=note,
+                  counts_attempt=disp.attempt, connected=disp.connect, template_id=template_id,
+                  value_prop_id=value_prop_id, objection_id=objection_id, rep=rep,
+                  session_id=session_id)
+    session.add(touch)
+    session.flush()
+
+    _close_follow_ups(session, prospect_id, touch, disp, at)
+    if disp.attempt:
+        prospect.attempts += 1
+    prospect.first_touch_at = prospect.first_touch_at or at
+    if disp.is_call:
+        prospect.last_attempt_at = at
+    if prospect.status == STATUS_NEW:
+        prospect.status = STATUS_WORKING
+    prospect.claimed_by, prospect.claim_expires_at = "", None  # an outcome releases the lease
+    prospect.updated_at = at
+
+    if disp.bad_number and number is not None:
+        number.bad = True
+        undo["bad_phone_ids"].append(number.id)
+        session.add(number)
+    if disp.dnc == "person":
+        _dnc_person(session, prospect, phones, at, undo)
+    elif disp.dnc == "number" and number is not None:
+        entry = repo.add_dnc(session, at=at, e164=number.e164, source="outcome",
+                             reason=f"{disp.label} (touch {touch.id})")
+        session.flush()
+        undo["dnc_entry_ids"].append(entry.id)
+
+    next_label = ""
+    if disp.terminal:
+        prospect.status = disp.terminal
+        prospect.recycle_at = at + timedelta(days=disp.recycle_days) if disp.recycle_days else None
+        _cancel_open(session, prospect_id, touch)
+    elif disp.follow_up == "callback":
+        assert callback_at is not None
+        local = callback_at.astimezone(zone)
+        session.add(FollowUp(prospect_id=prospect_id, kind=FU_CALLBACK, channel="call",
+                             due_start=callback_at, due_end=callback_at + CALLBACK_LENGTH,
+                             label=f"{local:%A %H:%M}", owner=rep, touch_id=touch.id,
+                             created_at=at))
+        next_label = f"{local:%A %d %b %H:%M} ({zone.key})"
+    elif disp.follow_up == "next_step":
+        next_label = _advance_cadence(session, bundle, prospect, touch, disp, zone, at)
+    if next_label and disp.promise:
+        touch.promised_label = next_label
+    touch.undo_state = json.dumps(undo)
+    session.add(touch)
+    session.flush()
+    repo.refresh_queue_state(session, prospect=prospect)
+    if commit:
+        session.commit()
+    return Logged(touch.id, prospect_id, disp.name, touch.phone_e164, next_label,  # type: ignore[arg-type]
+                  callback_at, warnings)
+
+
+def _close_follow_ups(session: Session, prospect_id: int, touch: Touch, disp: Outcome,
+                      at: datetime) -> None:
+    """The touch completes what was due: the cadence step, a callback, a promise (kept when it
+    falls inside the promised window, missed when the window had already passed)."""
+    for fu in repo.open_follow_ups(session, prospect_id=prospect_id):
+        if fu.due_start > at + timedelta(hours=12) and fu.kind != FU_CADENCE:
+            continue  # a promise or callback for later stays open
+        if fu.kind in (FU_PROMISE, FU_CALLBACK) and not disp.is_call:
+            continue  # an email does not keep a promise to call
+        if fu.kind == FU_PROMISE and fu.due_end is not None and at > fu.due_end:
+            fu.status = FU_MISSED
+        else:
+            fu.status = FU_DONE
+        fu.closed_at, fu.closed_by_touch_id = at, touch.id
+        session.add(fu)
+
+
+def _cancel_open(session: Session, prospect_id: int, touch: Touch) -> None:
+    for fu in repo.open_follow_ups(session, prospect_id=prospect_id):
+        fu.status, fu.closed_at, fu.closed_by_touch_id = FU_CANCELLED, touch.started_at, touch.id
+        session.add(fu)
+
+
+def _dnc_person(session: Session, prospect: Prospect, phones: list[PhoneNumber], at: datetime,
+                undo: dict) -> None:
+    """Do not call: the person and every one of their numbers, at once, timestamped."""
+    entries = [repo.add_dnc(session, at=at, prospect_id=prospect.id, source="outcome",
+                            reason="asked not to be called")]
+    for phone in phones:
+        if not phone.do_not_call:
+            undo["dnc_phone_ids"].append(phone.id)
+        entries.append(repo.add_dnc(session, at=at, e164=phone.e164, prospect_id=prospect.id,
+                                    source="outcome", reason="asked not to be called"))
+    session.flush()
+    undo["dnc_entry_ids"].extend(e.id for e in entries)
+
+
+def _advance_cadence(session: Session, bundle: Bundle, prospect: Prospect, touch: Touch,
+                     disp: Outcome, zone, at: datetime) -> str:
+    """Schedule the next cadence step; a voicemail also promises the next call."""
+    cf = bundle.cadences
+    step = prospect.cadence_step + 1
+    prospect.cadence_step = step
+    recent = repo.touches_of(session, prospect_id=prospect.id, limit=3)  # type: ignore[arg-type]
+    parts = [cf.part_of(t.started_at.astimezone(zone)) for t in reversed(recent)
+             if t.channel in ("call", "voicemail")]
+    # A voicemail keeps the prospect out for the rest of their day (seed 003: "give them a day
+    # or so"); another unanswered call waits at least a couple of hours.
+    local = at.astimezone(zone)
+    rest_of_day = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    not_before = rest_of_day if disp.channel == "voicemail" else at + timedelta(hours=2)
+    first = prospect.first_touch_at or at
+    planned = plan_step(cf, step_index=step, first_touch_at=first, at=at, zone=zone,
+                        recent_parts=parts, not_before=not_before if _is_call_step(cf, step)
+                        else None)
+    if planned is None:  # past the last step: seven-plus tries made, let it rest
+        prospect.status = STATUS_UNRESPONSIVE
+        prospect.recycle_at = at + timedelta(days=cf.unresponsive_recycle_days)
+        return ""
+    label = planned.label
+    if disp.promise:
+        call_index = step if planned.is_call else next_call_index(cf, step)
+        promised = planned if planned.is_call else (
+            plan_step(cf, step_index=call_index, first_touch_at=first, at=at, zone=zone,
+                      recent_parts=parts, not_before=rest_of_day) if call_index else None)
+        if promised is not None:
+            session.add(FollowUp(prospect_id=prospect.id, kind=FU_PROMISE, channel="call",  # type: ignore[arg-type]
+                                 due_start=promised.due_start, due_end=promised.due_end,
+                                 step_index=promised.step_index, template_id=promised.template,
+                                 label=promised.label, owner=touch.rep, touch_id=touch.id,
+                                 created_at=at))
+            touch.promised_start = promised.due_start
+            label = promised.label
+            if promised.step_index == step:
+                return label
+    if not _has_open_step(session, prospect.id, step):  # type: ignore[arg-type]
+        session.add(FollowUp(prospect_id=prospect.id, kind=FU_CADENCE, channel=planned.channel,  # type: ignore[arg-type]
+                             due_start=planned.due_start, due_end=planned.due_end,
+                             step_index=step, template_id=planned.template, label=planned.label,
+                             touch_id=touch.id, created_at=at))
+    return label
+
+
+def _is_call_step(cf, step: int) -> bool:
+    steps = cf.cadence.steps
+    return step < len(steps) and steps[step].channel == "call"
+
+
+def _has_open_step(session: Session, prospect_id: int, step: int) -> bool:
+    return session.exec(select(FollowUp.id).where(
+        FollowUp.prospect_id == prospect_id, FollowUp.status == FU_OPEN,
+        FollowUp.step_index == step)).first() is not None
+
+
+def undo_touch(session: Session, *, touch_id: int) -> Touch:
+    """Take back a logged outcome: the touch, what it scheduled, closed, flagged or listed."""
+    touch = session.get(Touch, touch_id)
+    if touch is None:
+        raise OutcomeError(f"no touch with id {touch_id}")
+    if not touch.undo_state:
+        raise OutcomeError(f"touch {touch_id} cannot be undone (imported or already undone)")
+    undo = json.loads(touch.undo_state)
+    prospect = session.get(Prospect, touch.prospect_id)
+    assert prospect is not None
+    for name, value in undo["prospect"].items():
+        if value is not None and name.endswith("_at"):
+            value = datetime.fromisoformat(value)
+        setattr(prospect, name, value)
+    session.add(prospect)
+    for fu in session.exec(select(FollowUp).where(FollowUp.touch_id == touch_id)):
+        session.delete(fu)
+    for fu in session.exec(select(FollowUp).where(FollowUp.closed_by_touch_id == touch_id)):
+        fu.status, fu.closed_at, fu.closed_by_touch_id = FU_OPEN, None, None
+        session.add(fu)
+    for pid in undo["bad_phone_ids"]:
+        phone = session.get(PhoneNumber, pid)
+        if phone:
+            phone.bad = False
+            session.add(phone)
+    for pid in undo["dnc_phone_ids"]:
+        phone = session.get(PhoneNumber, pid)
+        if phone:
+            phone.do_not_call = False
+            session.add(phone)
+    for eid in undo["dnc_entry_ids"]:
+        entry = session.get(DncEntry, eid)
+        if entry:
+            session.delete(entry)
+    session.flush()
+    session.delete(touch)
+    session.commit()
+    return touch

@@ -1,0 +1,192 @@
+"""Reviewing a prospect: the dossier data, the touch history and the pre-call brief.
+
+Returns plain dataclasses (the UI and the CLI render them; neither builds a query)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from dialer_tui.domain.cadence import MIN_ATTEMPTS
+from dialer_tui.domain.phones import display, normalise_query
+from dialer_tui.services.bundle import Bundle
+from dialer_tui.services.targets import zone_of
+from dialer_tui.store import repo
+from dialer_tui.store.models import (
+    FU_CALLBACK,
+    FU_OPEN,
+    FU_PROMISE,
+    DncEntry,
+    FollowUp,
+    PhoneNumber,
+    Prospect,
+    Touch,
+)
+
+HISTORY_WINDOW = 500  # touches loaded with a dossier; the history screen pages further
+
+
+def phone_json(p: PhoneNumber) -> dict:
+    return {"phone": p.e164, "extension": p.extension, "kind": p.kind, "valid": p.valid,
+            "type": p.number_type, "do_not_call": p.do_not_call, "bad": p.bad, "note": p.note,
+            "time_zones": p.time_zones.split()}
+
+
+def prospect_json(p: Prospect) -> dict:
+    data = p.model_dump()
+    data["name"] = p.name
+    data["custom_fields"] = json.loads(p.custom_fields or "{}")
+    for k, v in list(data.items()):
+        if isinstance(v, datetime):
+            data[k] = v.isoformat()
+    for k in ("name_key", "email_key", "queue_rank", "claim_expires_at"):
+        data.pop(k, None)
+    data["prospect_id"] = data.pop("id")
+    return data
+
+
+def touch_json(t: Touch) -> dict:
+    return {"touch_id": t.id, "started_at": t.started_at.isoformat(), "channel": t.channel,
+            "outcome": t.outcome, "phone": t.phone_e164, "duration_s": t.duration_s,
+            "note": t.note, "template_id": t.template_id, "promised": t.promised_label,
+            "connected": t.connected, "rep": t.rep}
+
+
+def lookup(session: Session, *, text: str, region: str = "US", limit: int = 50) -> list[dict]:
+    """Matches for a phone number in any format, a name, a company or an email."""
+    e164 = normalise_query(text, region)
+    found = repo.search(session, text=text, e164=e164, limit=limit)
+    phones = repo.phones_of(session, prospect_ids=[p.id for p in found])  # type: ignore[misc]
+    return [{"prospect_id": p.id, "name": p.name, "company": p.company, "title": p.title,
+             "status": p.status, "phones": [phone_json(n) for n in phones.get(p.id, [])]}  # type: ignore[arg-type]
+            for p in found]
+
+
+@dataclass
+class Dossier:
+    prospect: Prospect
+    phones: list[PhoneNumber]
+    touches: list[Touch]  # newest first, at most HISTORY_WINDOW
+    total_touches: int
+    follow_ups: list[FollowUp]  # open ones, soonest first
+    dnc: list[DncEntry]
+    zone: ZoneInfo
+    referrer: Prospect | None
+    brief: list[str] = field(default_factory=list)
+
+    @property
+    def attempts(self) -> int:
+        return self.prospect.attempts
+
+    @property
+    def has_mobile(self) -> bool:
+        return any(p.kind == "mobile" and p.valid and not p.bad for p in self.phones)
+
+
+def dossier(session: Session, bundle: Bundle, *, prospect_id: int, at: datetime,
+            window: int = HISTORY_WINDOW) -> Dossier | None:
+    prospect = session.get(Prospect, prospect_id)
+    if prospect is None:
+        return None
+    phones = repo.phones_of(session, prospect_ids=[prospect_id]).get(prospect_id, [])
+    touches = repo.touches_of(session, prospect_id=prospect_id, limit=window)
+    total = len(touches) if len(touches) < window else repo.count_touches(
+        session, prospect_id=prospect_id)
+    fus = repo.open_follow_ups(session, prospect_id=prospect_id)
+    dnc = list(session.exec(select(DncEntry).where(
+        (DncEntry.prospect_id == prospect_id)
+        | col(DncEntry.e164).in_([p.e164 for p in phones]))))
+    referrer = (session.get(Prospect, prospect.referrer_prospect_id)
+                if prospect.referrer_prospect_id else None)
+    d = Dossier(prospect, phones, touches, total, fus, dnc,
+                zone_of(bundle.rules, prospect, phones[0] if phones else None), referrer)
+    d.brief = brief(d, bundle, at)
+    return d
+
+
+def brief(d: Dossier, bundle: Bundle, at: datetime) -> list[str]:
+    """The pre-call brief: what to know in the seconds before dialling."""
+    lines: list[str] = []
+    p, zone = d.prospect, d.zone
+    lines.append(f"attempt {p.attempts + 1} of {max(MIN_ATTEMPTS, p.attempts + 1)}"
+                 + (f", {(at - p.first_touch_at).days} days since first touch"
+                    if p.first_touch_at else ", never touched"))
+    for t in d.touches[:3]:
+        local = t.started_at.astimezone(zone)
+        lines.append(f"{local:%a %d %b %H:%M} {t.channel} {t.outcome}"
+                     + (f" - {t.note}" if t.note else ""))
+    objection = next((t for t in d.touches if t.objection_id), None)
+    if objection:
+        lines.append(f"last objection heard: {objection.objection_id.replace('_', ' ')}")
+    for fu in d.follow_ups:
+        if fu.kind == FU_PROMISE:
+            lines.append(f"you promised: {fu.label}")
+        elif fu.kind == FU_CALLBACK:
+            lines.append(f"they asked for a call: {fu.label}")
+    week_ago = at - timedelta(days=7)
+    vms = sum(1 for t in d.touches if t.channel == "voicemail" and t.started_at >= week_ago)
+    if vms:
+        lines.append(f"{vms} voicemail{'s' if vms > 1 else ''} left this week")
+    connects = [t for t in d.touches if t.connected]
+    if connects:
+        c = connects[0]
+        part = bundle.cadences.part_of(c.started_at.astimezone(zone))
+        lines.append(f"connected before on {display(c.phone_e164) if c.phone_e164 else c.channel}"
+                     f" in the {part}")
+    return lines
+
+
+@dataclass
+class History:
+    dossier: Dossier
+    rep_zone: ZoneInfo
+
+    def to_json(self) -> dict:
+        d = self.dossier
+        data = prospect_json(d.prospect)
+        data["phones"] = [phone_json(p) for p in d.phones]
+        return {
+            "prospect": data,
+            "touches": [touch_json(t) for t in d.touches],
+            "total_touches": d.total_touches,
+            "open_follow_ups": [{"kind": f.kind, "channel": f.channel, "label": f.label,
+                                 "due_start": f.due_start.isoformat(),
+                                 "due_end": f.due_end.isoformat() if f.due_end else None,
+                                 "owner": f.owner} for f in d.follow_ups],
+            "dnc": [{"phone": e.e164, "source": e.source, "reason": e.reason,
+                     "created_at": e.created_at.isoformat()} for e in d.dnc],
+            "brief": d.brief,
+            "time_zone": d.zone.key,
+        }
+
+    def lines(self) -> list[str]:
+        d, p = self.dossier, self.dossier.prospect
+        out = [f"{p.name} - {p.title} - {p.company} ({d.zone.key})"]
+        out += [f"  {line}" for line in d.brief]
+        out.append(f"touches ({d.total_touches}), newest first:")
+        for t in d.touches:
+            mine, theirs = t.started_at.astimezone(self.rep_zone), t.started_at.astimezone(d.zone)
+            out.append(f"  {mine:%Y-%m-%d %H:%M} (their {theirs:%H:%M})  {t.channel:<9} "
+                       f"{t.outcome:<18} {t.phone_e164:<14} {t.note}")
+        return out
+
+
+def history(session: Session, bundle: Bundle, *, prospect_id: int, at: datetime
+            ) -> History | None:
+    d = dossier(session, bundle, prospect_id=prospect_id, at=at)
+    if d is None:
+        return None
+    local = datetime.now().astimezone().tzinfo
+    rep_zone = local if isinstance(local, ZoneInfo) else ZoneInfo("UTC")
+    return History(d, rep_zone)
+
+
+def open_follow_up_count(session: Session) -> int:
+    from sqlalchemy import func
+
+    return session.exec(select(func.count()).select_from(FollowUp)
+                        .where(FollowUp.status == FU_OPEN)).one()

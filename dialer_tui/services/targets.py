@@ -1,0 +1,53 @@
+"""From store rows to the domain's plain inputs: which number to dial, which zone is theirs."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from dialer_tui.domain.calling_hours import CallingRules, Target, candidate_zones
+from dialer_tui.store.models import PhoneNumber, Prospect
+from dialer_tui.store.repo import KIND_ORDER
+
+
+def target_for(prospect: Prospect, phone: PhoneNumber | None) -> Target:
+    if phone is None:
+        return Target(e164="", prospect_zone=prospect.time_zone, prospect_region=prospect.region,
+                      prospect_country=prospect.country)
+    return Target(
+        e164=phone.e164,
+        phone_zones=tuple(phone.time_zones.split()),
+        phone_region=_region_of(phone.e164),
+        prospect_zone=prospect.time_zone,
+        prospect_region=prospect.region,
+        prospect_country=prospect.country,
+    )
+
+
+def _region_of(e164: str) -> str:
+    from dialer_tui.domain.phones import region_of
+
+    return region_of(e164)
+
+
+def zone_of(rules: CallingRules, prospect: Prospect, phone: PhoneNumber | None) -> ZoneInfo:
+    """The prospect's own zone for labels and plain-words times ("Thursday morning")."""
+    if prospect.time_zone:
+        try:
+            return ZoneInfo(prospect.time_zone)
+        except (KeyError, ValueError):
+            pass
+    zones = candidate_zones(rules, target_for(prospect, phone))
+    return ZoneInfo(zones[0]) if zones else ZoneInfo("UTC")
+
+
+def dialable(phones: list[PhoneNumber], dnc: set[str]) -> list[PhoneNumber]:
+    return [p for p in phones if p.valid and not p.bad and not p.do_not_call and p.e164 not in dnc]
+
+
+def pick_number(phones: list[PhoneNumber], use_counts: dict[int, int]) -> PhoneNumber | None:
+    """Rotate numbers: the least-tried first, mobile first among equals (seed 000: business
+    owners don't take their desk phone seriously; seed 004: try different numbers)."""
+    if not phones:
+        return None
+    return min(phones, key=lambda p: (use_counts.get(p.id or 0, 0), KIND_ORDER.get(p.kind, 9),
+                                      p.id or 0))

@@ -1,0 +1,184 @@
+"""Repository functions: every query the app and the CLI make. Keyword-only, take a Session.
+
+The UI never builds a query; it calls these (from thread workers) and gets rows back."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import datetime
+from typing import Iterable, Sequence
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from dialer_tui.store.models import (
+    FU_OPEN,
+    RANK_CADENCE,
+    RANK_CALLBACK,
+    RANK_NEW,
+    RANK_OUT,
+    RANK_PROMISED,
+    TERMINAL_STATUSES,
+    DncEntry,
+    FollowUp,
+    PhoneNumber,
+    Prospect,
+    Touch,
+)
+
+KIND_ORDER = {"mobile": 0, "direct": 1, "office": 2, "assistant": 3, "home": 4}
+_RANK_OF_KIND = {"callback": RANK_CALLBACK, "promise": RANK_PROMISED, "cadence": RANK_CADENCE}
+
+
+def get_prospect(session: Session, *, prospect_id: int) -> Prospect | None:
+    return session.get(Prospect, prospect_id)
+
+
+def phones_of(session: Session, *, prospect_ids: Sequence[int]) -> dict[int, list[PhoneNumber]]:
+    """Numbers per prospect, best first: mobile, direct, office, assistant, home."""
+    out: dict[int, list[PhoneNumber]] = defaultdict(list)
+    if not prospect_ids:
+        return out
+    rows = session.exec(select(PhoneNumber).where(col(PhoneNumber.prospect_id).in_(prospect_ids)))
+    for phone in rows:
+        out[phone.prospect_id].append(phone)
+    for phones in out.values():
+        phones.sort(key=lambda p: (KIND_ORDER.get(p.kind, 9), p.id or 0))
+    return out
+
+
+def touches_of(session: Session, *, prospect_id: int, limit: int | None = None,
+               before: datetime | None = None) -> list[Touch]:
+    """A prospect's touches, newest first (a window when `limit` is given)."""
+    query = select(Touch).where(Touch.prospect_id == prospect_id)
+    if before is not None:
+        query = query.where(Touch.started_at < before)
+    query = query.order_by(col(Touch.started_at).desc(), col(Touch.id).desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.exec(query))
+
+
+def count_touches(session: Session, *, prospect_id: int) -> int:
+    return session.exec(select(func.count()).select_from(Touch)
+                        .where(Touch.prospect_id == prospect_id)).one()
+
+
+def recent_touches(session: Session, *, prospect_ids: Sequence[int], since: datetime
+                   ) -> dict[int, list[Touch]]:
+    """Touches since `since` per prospect, newest first (for caps, spacing and rotation)."""
+    out: dict[int, list[Touch]] = defaultdict(list)
+    if not prospect_ids:
+        return out
+    rows = session.exec(select(Touch).where(col(Touch.prospect_id).in_(prospect_ids),
+                                            Touch.started_at >= since)
+                        .order_by(col(Touch.started_at).desc()))
+    for t in rows:
+        out[t.prospect_id].append(t)
+    return out
+
+
+def phone_use_counts(session: Session, *, prospect_ids: Sequence[int]) -> dict[int, int]:
+    """How many call attempts each number has had (number rotation)."""
+    if not prospect_ids:
+        return {}
+    rows = session.exec(select(Touch.phone_id, func.count()).where(
+        col(Touch.prospect_id).in_(prospect_ids), col(Touch.phone_id).is_not(None))
+        .group_by(Touch.phone_id))
+    return {pid: n for pid, n in rows if pid is not None}
+
+
+def dnc_numbers(session: Session, *, e164s: Iterable[str]) -> set[str]:
+    wanted = list(set(e164s))
+    if not wanted:
+        return set()
+    return set(session.exec(select(DncEntry.e164).where(col(DncEntry.e164).in_(wanted))))
+
+
+def dnc_people(session: Session, *, prospect_ids: Sequence[int]) -> set[int]:
+    if not prospect_ids:
+        return set()
+    rows = session.exec(select(DncEntry.prospect_id).where(
+        col(DncEntry.prospect_id).in_(list(prospect_ids))))
+    return {r for r in rows if r is not None}
+
+
+def add_dnc(session: Session, *, at: datetime, e164: str = "", prospect_id: int | None = None,
+            source: str = "manual", reason: str = "") -> DncEntry:
+    """Record a do-not-call entry and flag the matching numbers at once."""
+    entry = DncEntry(e164=e164, prospect_id=prospect_id, source=source, reason=reason,
+                     created_at=at)
+    session.add(entry)
+    if e164:
+        for phone in session.exec(select(PhoneNumber).where(PhoneNumber.e164 == e164)):
+            phone.do_not_call = True
+            session.add(phone)
+    return entry
+
+
+def list_dnc(session: Session) -> list[DncEntry]:
+    return list(session.exec(select(DncEntry).order_by(col(DncEntry.created_at))))
+
+
+def find_by_phone(session: Session, *, e164: str) -> list[Prospect]:
+    query = (select(Prospect).join(PhoneNumber, col(PhoneNumber.prospect_id) == Prospect.id)
+             .where(PhoneNumber.e164 == e164).distinct())
+    return list(session.exec(query))
+
+
+def search(session: Session, *, text: str, e164: str | None = None, limit: int = 50
+           ) -> list[Prospect]:
+    """Prospects whose number, name, company or email matches `text`.
+
+    A number match (E.164 after normalisation) comes first: the inbound-callback case."""
+    found: dict[int, Prospect] = {}
+    if e164:
+        for p in find_by_phone(session, e164=e164):
+            found[p.id] = p  # type: ignore[index]
+    needle = " ".join(text.lower().split())
+    if needle and len(found) < limit:
+        like = f"%{_escape_like(needle)}%"
+        query = (select(Prospect).where(or_(col(Prospect.name_key).like(like, escape="\\"),
+                                            col(Prospect.email_key).like(like, escape="\\")))
+                 .order_by(col(Prospect.name_key)).limit(limit))
+        for p in session.exec(query):
+            found.setdefault(p.id, p)  # type: ignore[arg-type]
+    digits = re.sub(r"\D", "", text)
+    if not found and len(digits) >= 4:  # a partial number: "555-0101"
+        query = (select(Prospect).join(PhoneNumber, col(PhoneNumber.prospect_id) == Prospect.id)
+                 .where(col(PhoneNumber.e164).like(f"%{digits}%")).distinct().limit(limit))
+        for p in session.exec(query):
+            found.setdefault(p.id, p)  # type: ignore[arg-type]
+    return list(found.values())[:limit]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def open_follow_ups(session: Session, *, prospect_id: int) -> list[FollowUp]:
+    return list(session.exec(select(FollowUp).where(FollowUp.prospect_id == prospect_id,
+                                                    FollowUp.status == FU_OPEN)
+                             .order_by(col(FollowUp.due_start))))
+
+
+def refresh_queue_state(session: Session, *, prospect: Prospect) -> None:
+    """Recompute the prospect's denormalised queue rank and due time from its open follow-ups.
+
+    The earliest open follow-up decides; ties go to the stronger reason (callback first)."""
+    if prospect.status in TERMINAL_STATUSES:
+        prospect.queue_rank, prospect.queue_due_at = RANK_OUT, prospect.recycle_at
+        session.add(prospect)
+        return
+    open_fus = open_follow_ups(session, prospect_id=prospect.id)  # type: ignore[arg-type]
+    if open_fus:
+        best = min(open_fus, key=lambda f: (f.due_start, _RANK_OF_KIND.get(f.kind, RANK_CADENCE)))
+        prospect.queue_rank = _RANK_OF_KIND.get(best.kind, RANK_CADENCE)
+        prospect.queue_due_at = best.due_start
+    elif prospect.attempts == 0:
+        prospect.queue_rank = RANK_NEW
+        prospect.queue_due_at = prospect.queue_due_at or prospect.created_at
+    else:
+        prospect.queue_rank, prospect.queue_due_at = RANK_OUT, prospect.recycle_at
+    session.add(prospect)
