@@ -28,9 +28,11 @@ from dialer_tui.store.models import (
     FU_MISSED,
     FU_OPEN,
     FU_PROMISE,
+    STATUS_DNC,
     STATUS_NEW,
     STATUS_UNRESPONSIVE,
     STATUS_WORKING,
+    TERMINAL_STATUSES,
     DncEntry,
     FollowUp,
     PhoneNumber,
@@ -39,7 +41,8 @@ from dialer_tui.store.models import (
 )
 
 _UNDO_FIELDS = ("status", "recycle_at", "attempts", "cadence_step", "first_touch_at",
-                "last_attempt_at", "queue_rank", "queue_due_at", "claimed_by", "claim_expires_at")
+                "last_attempt_at", "queue_rank", "queue_due_at", "claimed_by", "claim_expires_at",
+                "updated_at")
 VOICEMAIL_GAP = timedelta(hours=1)  # seed 004: never a second voicemail within the hour
 CALLBACK_LENGTH = timedelta(minutes=30)
 
@@ -137,6 +140,11 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
     session.add(touch)
     session.flush()
 
+    if (prospect.status in TERMINAL_STATUSES and prospect.status != STATUS_DNC
+            and prospect.recycle_at is not None and prospect.recycle_at <= at):
+        # Recycled: a fresh cycle of the cadence starts with this touch.
+        prospect.status, prospect.recycle_at = STATUS_WORKING, None
+        prospect.cadence_step, prospect.first_touch_at = 0, at
     _close_follow_ups(session, prospect_id, touch, disp, at)
     if disp.attempt:
         prospect.attempts += 1

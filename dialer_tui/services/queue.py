@@ -22,9 +22,11 @@ from dialer_tui.store import repo
 from dialer_tui.store.models import (
     FU_CALLBACK,
     FU_OPEN,
+    RANK_CADENCE,
     RANK_CALLBACK,
     RANK_NAMES,
-    RANK_NEW,
+    RANK_PROMISED,
+    STATUS_DNC,
     TERMINAL_STATUSES,
     FollowUp,
     PhoneNumber,
@@ -33,6 +35,8 @@ from dialer_tui.store.models import (
 
 PAGE = 400
 WINDOW_24H = timedelta(hours=24)
+_KIND_RANK = {"callback": RANK_CALLBACK, "promise": RANK_PROMISED, "cadence": RANK_CADENCE}
+_REASON_RANK = {name: rank for rank, name in RANK_NAMES.items()}
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,9 @@ class QueueItem:
 def _candidates(session: Session, at: datetime, rep: str) -> Iterator[list[Prospect]]:
     """Prospects due now, in queue order, a page at a time (keyset on the order)."""
     query = (select(Prospect)
-             .where(col(Prospect.queue_rank) <= RANK_NEW, col(Prospect.queue_due_at) <= at,
+             # Terminal prospects carry their recycle date as the due time (none for
+             # do-not-call), so one condition covers both the due and the recycled.
+             .where(col(Prospect.queue_due_at) <= at,
                     or_(col(Prospect.claim_expires_at).is_(None),
                         col(Prospect.claim_expires_at) <= at, Prospect.claimed_by == rep))
              .order_by(col(Prospect.queue_rank), col(Prospect.priority).desc(),
@@ -103,9 +109,11 @@ def _facts(session: Session, page: list[Prospect], at: datetime) -> _PageFacts:
     )
     for fu in session.exec(select(FollowUp).where(col(FollowUp.prospect_id).in_(ids),
                                                   FollowUp.status == FU_OPEN,
-                                                  FollowUp.due_start <= at)
-                           .order_by(col(FollowUp.due_start).desc())):
-        facts.due[fu.prospect_id] = fu  # earliest due wins (ordered descending)
+                                                  FollowUp.due_start <= at)):
+        held = facts.due.get(fu.prospect_id)
+        if held is None or (_KIND_RANK[fu.kind], fu.due_start) < (_KIND_RANK[held.kind],
+                                                                   held.due_start):
+            facts.due[fu.prospect_id] = fu  # the strongest reason due now wins
     return facts
 
 
@@ -120,7 +128,12 @@ def _judge(bundle: Bundle, prospect: Prospect, phone: PhoneNumber | None, at: da
 
 def build_queue(session: Session, bundle: Bundle, *, at: datetime, limit: int = 200,
                 rep: str = "", max_scan: int = 20_000) -> list[QueueItem]:
-    """The next `limit` callable entries at instant `at`."""
+    """The next `limit` callable entries at instant `at`.
+
+    SQL orders by the rank stored on the prospect (that of its earliest open follow-up); a
+    prospect whose stronger follow-up has come due meanwhile (a promise window opening while an
+    email task is still open) is moved up among the entries found (a stable sort), so the
+    promise is kept even with an email task left undone."""
     items: list[QueueItem] = []
     scanned = 0
     for page in _candidates(session, at, rep):
@@ -129,19 +142,21 @@ def build_queue(session: Session, bundle: Bundle, *, at: datetime, limit: int = 
             item = _item(bundle, prospect, facts, at, rep)
             if item is not None:
                 items.append(item)
-                if len(items) >= limit:
-                    return items
         scanned += len(page)
-        if scanned >= max_scan:
+        if len(items) >= limit or scanned >= max_scan:
             break
-    return items
+    items.sort(key=lambda i: _REASON_RANK[i.reason])
+    return items[:limit]
 
 
 def _item(bundle: Bundle, prospect: Prospect, facts: _PageFacts, at: datetime, rep: str
           ) -> QueueItem | None:
     pid = prospect.id
     assert pid is not None
-    if prospect.status in TERMINAL_STATUSES or pid in facts.dnc_people:
+    if pid in facts.dnc_people or prospect.status == STATUS_DNC:
+        return None
+    if prospect.status in TERMINAL_STATUSES and not (prospect.recycle_at
+                                                     and prospect.recycle_at <= at):
         return None
     fu = facts.due.get(pid)
     if (fu is not None and fu.kind == FU_CALLBACK and fu.owner and rep and fu.owner != rep
@@ -159,7 +174,8 @@ def _item(bundle: Bundle, prospect: Prospect, facts: _PageFacts, at: datetime, r
             return None
     else:  # a cadence task on another channel: no calling hours apply
         verdict = _judge(bundle, prospect, phone, at, [])
-    reason = RANK_NAMES.get(prospect.queue_rank, "new")
+    reason = RANK_NAMES[_KIND_RANK[fu.kind]] if fu is not None else RANK_NAMES.get(
+        prospect.queue_rank, "new")
     detail = reason
     if fu is not None:
         detail = {"callback": f"asked for a call {fu.label}", "promise": f"promised {fu.label}",
@@ -222,7 +238,8 @@ def explain(session: Session, bundle: Bundle, *, prospect_id: int, at: datetime)
     if not usable:
         reasons.append("blocked: no dialable number (all do-not-call, bad or invalid)")
         blocked = True
-    reasons.extend(verdict.reasons)
+    if not blocked:
+        reasons.extend(verdict.reasons)
     callable_now = verdict.callable and not blocked
     due = prospect.queue_due_at is not None and prospect.queue_due_at <= at and not blocked
     if not blocked and not due and prospect.queue_due_at is not None:

@@ -72,7 +72,7 @@ RANK_CADENCE = 2
 RANK_NEW = 3
 RANK_OUT = 9  # terminal or finished: not queued until recycle_at
 RANK_NAMES = {RANK_CALLBACK: "callback", RANK_PROMISED: "promised", RANK_CADENCE: "cadence",
-              RANK_NEW: "new"}
+              RANK_NEW: "new", RANK_OUT: "recycled"}
 
 
 class SchemaVersion(SQLModel, table=True):

@@ -1,0 +1,137 @@
+"""What the cockpit shows for one prospect, and the small edits it makes between dials.
+
+Plain Python (no Textual): the cockpit calls these from thread workers, one Session per call, and
+gets plain data back. The one-key outcome itself is services.calling.log_outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from dialer_tui.domain import scripts
+from dialer_tui.domain.cadence import next_call_index, plan_step
+from dialer_tui.domain.phones import PhoneError, parse_phone
+from dialer_tui.services import queue as queue_service
+from dialer_tui.services import review
+from dialer_tui.services.bundle import Bundle
+from dialer_tui.store.models import FU_CADENCE, PhoneNumber, Prospect, Touch
+
+
+@dataclass
+class ProspectView:
+    """Everything the dossier and script panes need for one prospect at one instant."""
+
+    dossier: review.Dossier
+    explanation: queue_service.Explanation
+    script: scripts.Script
+    task: scripts.RenderedMessage | None  # a due email/LinkedIn/letter step, rendered
+    next_attempt: str  # "Thursday morning": what a voicemail now would promise
+    step_index: int
+    total_steps: int
+    at: datetime
+
+    @property
+    def prospect_id(self) -> int:
+        return self.dossier.prospect.id  # type: ignore[return-value]
+
+
+def script_values(bundle: Bundle, prospect: Prospect, next_attempt: str) -> dict[str, str]:
+    s = bundle.settings
+    return {
+        "first_name": prospect.first_name, "last_name": prospect.last_name,
+        "title": prospect.title, "company": prospect.company, "industry": prospect.industry,
+        "city": prospect.city, "referrer_name": prospect.referrer_name,
+        "referrer_company": prospect.referrer_company, "assistant_name": prospect.assistant_name,
+        "rep_name": s.rep_name, "rep_company": s.rep_company, "rep_mobile": s.rep_mobile,
+        "next_attempt": next_attempt,
+    }
+
+
+def _next_attempt(bundle: Bundle, d: review.Dossier, at: datetime) -> str:
+    """The label a promise voicemail left now would carry (same planning as log_outcome)."""
+    cf, p = bundle.cadences, d.prospect
+    idx = next_call_index(cf, p.cadence_step)
+    if idx is None:
+        return ""
+    local = at.astimezone(d.zone)
+    rest_of_day = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    planned = plan_step(cf, step_index=idx, first_touch_at=p.first_touch_at or at, at=at,
+                        zone=d.zone, recent_parts=[], not_before=rest_of_day)
+    return planned.label if planned else ""
+
+
+def load_view(session: Session, bundle: Bundle, *, prospect_id: int, at: datetime
+              ) -> ProspectView | None:
+    d = review.dossier(session, bundle, prospect_id=prospect_id, at=at)
+    if d is None:
+        return None
+    ex = queue_service.explain(session, bundle, prospect_id=prospect_id, at=at)
+    p = d.prospect
+    steps = bundle.cadences.cadence.steps
+    step = min(p.cadence_step, len(steps) - 1)
+    next_attempt = _next_attempt(bundle, d, at)
+    values = script_values(bundle, p, next_attempt)
+    pb = bundle.playbook
+    script = scripts.build_script(
+        pb, values, industry=p.industry, has_referrer=bool(p.referrer_name),  # type: ignore[arg-type]
+        step_index=step, total_steps=len(steps),
+        voicemails_left=sum(1 for s in steps[step:] if s.channel == "call"), seed=prospect_id)
+    task = None
+    due = next((f for f in d.follow_ups if f.kind == FU_CADENCE and f.channel != "call"
+                and f.due_start <= at and f.template_id), None)
+    if due is not None:
+        try:
+            task = scripts.render_message(pb, due.template_id, values,  # type: ignore[arg-type]
+                                          industry=p.industry, seed=prospect_id)
+        except KeyError:
+            task = None  # a template removed from the playbook since: show no task text
+    return ProspectView(d, ex, script, task, next_attempt, step, len(steps), at)
+
+
+def prospect_count(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Prospect)).one()
+
+
+def set_touch_note(session: Session, *, touch_id: int, note: str) -> bool:
+    touch = session.get(Touch, touch_id)
+    if touch is None:  # undone in the meantime
+        return False
+    touch.note = note
+    session.add(touch)
+    session.commit()
+    return True
+
+
+def set_research_notes(session: Session, *, prospect_id: int, text: str, at: datetime) -> None:
+    prospect = session.get(Prospect, prospect_id)
+    if prospect is None:
+        raise LookupError(f"no prospect with id {prospect_id}")
+    prospect.research_notes = text
+    prospect.updated_at = at
+    session.add(prospect)
+    session.commit()
+
+
+def add_phone(session: Session, *, prospect_id: int, raw: str, region: str, kind: str = "",
+              note: str = "", at: datetime) -> PhoneNumber:
+    """Save a typed number (any format) for a prospect; PhoneError says why it cannot be used."""
+    prospect = session.get(Prospect, prospect_id)
+    if prospect is None:
+        raise LookupError(f"no prospect with id {prospect_id}")
+    parsed = parse_phone(raw, prospect.country or region)
+    if not parsed.valid:
+        raise PhoneError(f"{parsed.e164} is not an assigned number")
+    existing = session.exec(select(PhoneNumber).where(PhoneNumber.prospect_id == prospect_id,
+                                                      PhoneNumber.e164 == parsed.e164)).first()
+    if existing is not None:
+        raise PhoneError(f"{parsed.e164} is already on file ({existing.kind})")
+    phone = PhoneNumber(prospect_id=prospect_id, e164=parsed.e164, extension=parsed.extension,
+                        raw=raw, kind=kind or ("mobile" if parsed.is_mobile else "direct"),
+                        valid=True, number_type=parsed.number_type,
+                        time_zones=" ".join(parsed.time_zones), note=note, created_at=at)
+    session.add(phone)
+    session.commit()
+    return phone

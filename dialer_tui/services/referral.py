@@ -1,0 +1,70 @@
+"""Outcome 9, "referred to someone else": the new prospect, linked to who referred us."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from dialer_tui.domain.phones import PhoneError, parse_phone
+from dialer_tui.store import repo
+from dialer_tui.store.models import PhoneNumber, Prospect
+
+
+@dataclass(frozen=True)
+class ReferralForm:
+    name: str
+    company: str = ""
+    title: str = ""
+    phone: str = ""
+
+
+def _split(full: str) -> tuple[str, str]:
+    parts = " ".join(full.split()).split(" ", 1)
+    return parts[0], parts[1] if len(parts) > 1 else ""
+
+
+def _name_key(first: str, last: str, company: str) -> str:
+    # Must match services.importer.name_key: repo.search looks prospects up by it.
+    return " ".join(f"{first} {last} {company}".split()).casefold()
+
+
+def create_referral(session: Session, *, referrer_id: int, form: ReferralForm, region: str,
+                    at: datetime) -> Prospect:
+    """Create the referred prospect (and its number) in one commit.
+
+    Raises ValueError for a missing name and PhoneError for a number that cannot be used; nothing
+    is written in either case."""
+    referrer = session.get(Prospect, referrer_id)
+    if referrer is None:
+        raise LookupError(f"no prospect with id {referrer_id}")
+    if not form.name.strip():
+        raise ValueError("the referred person needs a name")
+    parsed = None
+    if form.phone.strip():
+        parsed = parse_phone(form.phone, referrer.country or region)
+        if not parsed.valid:
+            raise PhoneError(f"{parsed.e164} is not an assigned number")
+    first, last = _split(form.name)
+    company = form.company.strip() or referrer.company
+    new = Prospect(first_name=first, last_name=last, title=form.title.strip(), company=company,
+                   industry=referrer.industry if company == referrer.company else "",
+                   city=referrer.city if company == referrer.company else "",
+                   region=referrer.region if company == referrer.company else "",
+                   country=referrer.country, referrer_prospect_id=referrer_id,
+                   referrer_name=referrer.name, referrer_company=referrer.company,
+                   source="referral", owner=referrer.owner, priority=referrer.priority + 1,
+                   name_key=_name_key(first, last, company), created_at=at, updated_at=at,
+                   queue_due_at=at)
+    session.add(new)
+    session.flush()
+    if parsed is not None:
+        session.add(PhoneNumber(prospect_id=new.id, e164=parsed.e164,  # type: ignore[arg-type]
+                                extension=parsed.extension, raw=form.phone,
+                                kind="mobile" if parsed.is_mobile else "direct", valid=True,
+                                number_type=parsed.number_type,
+                                time_zones=" ".join(parsed.time_zones), created_at=at))
+    repo.refresh_queue_state(session, prospect=new)
+    session.commit()
+    return new
