@@ -114,7 +114,9 @@ def load_model(path: Path, model: type[M], *, empty_ok: bool = False) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        # A misspelt key shows up twice (unknown key + missing field): name the typo first.
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        err = errors[0]
         loc = tuple(err["loc"])
         target = _node_at(node, loc)
         line = target.start_mark.line + 1 if target is not None else None

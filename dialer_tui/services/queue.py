@@ -21,7 +21,6 @@ from dialer_tui.services.targets import dialable, pick_number, target_for
 from dialer_tui.store import repo
 from dialer_tui.store.models import (
     FU_CALLBACK,
-    FU_OPEN,
     RANK_CADENCE,
     RANK_CALLBACK,
     RANK_NAMES,
@@ -108,7 +107,7 @@ def _facts(session: Session, page: list[Prospect], at: datetime) -> _PageFacts:
         use_counts=repo.phone_use_counts(session, prospect_ids=ids),  # type: ignore[arg-type]
     )
     for fu in session.exec(select(FollowUp).where(col(FollowUp.prospect_id).in_(ids),
-                                                  FollowUp.status == FU_OPEN,
+                                                  repo.follow_up_is_open(),  # the prospect index
                                                   FollowUp.due_start <= at)):
         held = facts.due.get(fu.prospect_id)
         if held is None or (_KIND_RANK[fu.kind], fu.due_start) < (_KIND_RANK[held.kind],
@@ -262,12 +261,22 @@ def claim_next(session: Session, bundle: Bundle, *, rep: str, at: datetime,
     transaction holds the write lock from its BEGIN IMMEDIATE; on PostgreSQL a concurrent claim
     of the same row waits, re-checks the condition and moves on to the next candidate."""
     lease = timedelta(minutes=lease_minutes or bundle.settings.lease_minutes)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    held = set(session.exec(select(Prospect.id).where(Prospect.claimed_by == rep,
+                                                      col(Prospect.claim_expires_at) > at)))
     for item in build_queue(session, bundle, at=at, limit=50, rep=rep):
+        if item.prospect_id in held:
+            continue  # "next" moves on; the rep's earlier lease runs out or ends with an outcome
+        if postgres:  # skip rows another rep is claiming right now instead of queueing on them
+            locked = session.execute(
+                select(Prospect.id).where(col(Prospect.id) == item.prospect_id)
+                .with_for_update(skip_locked=True)).first()
+            if locked is None:
+                continue
         result = session.execute(
             update(Prospect).where(col(Prospect.id) == item.prospect_id,
                                    or_(col(Prospect.claim_expires_at).is_(None),
-                                       col(Prospect.claim_expires_at) <= at,
-                                       Prospect.claimed_by == rep))
+                                       col(Prospect.claim_expires_at) <= at))
             .values(claimed_by=rep, claim_expires_at=at + lease))
         if result.rowcount == 1:  # type: ignore[attr-defined]
             session.commit()

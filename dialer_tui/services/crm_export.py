@@ -1,0 +1,95 @@
+"""Calls as a CSV shaped like a HubSpot calls import, streamed from the store.
+
+One row per call touch (channels call and voicemail), oldest first. HubSpot's call outcomes are
+Connected, Left voicemail, Left live message, No answer, Wrong number and Busy; ours map onto them
+(a gatekeeper took the message: "Left live message"). Every cell is formula-neutralised
+(services.exporter.neutralise), phone numbers included, so the file is safe to open in a
+spreadsheet before it is imported.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from dialer_tui.errors import InputError
+from dialer_tui.services.exporter import neutralise
+from dialer_tui.store.models import Prospect, Touch
+
+COLUMNS = ("Call Title", "Activity date", "Call direction", "Call outcome", "Call notes",
+           "Phone number", "Call duration (ms)", "Contact email", "First name", "Last name",
+           "Company name")
+CONNECTED, VOICEMAIL, LIVE_MESSAGE, NO_ANSWER, WRONG_NUMBER, BUSY = (
+    "Connected", "Left voicemail", "Left live message", "No answer", "Wrong number", "Busy")
+HUBSPOT_OUTCOMES = {
+    "meeting_booked": CONNECTED, "callback_requested": CONNECTED, "not_interested": CONNECTED,
+    "do_not_call": CONNECTED, "referred": CONNECTED, "left_voicemail": VOICEMAIL,
+    "no_answer": NO_ANSWER, "gatekeeper": LIVE_MESSAGE, "wrong_number": WRONG_NUMBER,
+    "busy": BUSY,
+}
+CALL_CHANNELS = ("call", "voicemail")
+_YIELD_PER = 2000
+
+
+def hubspot_outcome(outcome: str, channel: str, connected: bool) -> str:
+    """HubSpot's name for one of our outcomes; a custom outcome falls back on what it was."""
+    if outcome in HUBSPOT_OUTCOMES:
+        return HUBSPOT_OUTCOMES[outcome]
+    if connected:
+        return CONNECTED
+    return VOICEMAIL if channel == "voicemail" else NO_ANSWER
+
+
+def export_crm_calls(engine: Engine, path: Path) -> int:
+    """Write every call touch to `path` (.csv) as HubSpot call rows; returns the row count."""
+    path = Path(path)
+    if path.suffix.lower() != ".csv":
+        raise InputError(f"export crm-calls: {path}: the file name must end in .csv")
+    t, p = Touch.__table__, Prospect.__table__  # type: ignore[attr-defined]
+    stmt = (select(t.c.started_at, t.c.channel, t.c.outcome, t.c.connected, t.c.note,
+                   t.c.phone_e164, t.c.duration_s, p.c.email, p.c.first_name, p.c.last_name,
+                   p.c.company)
+            .join(p, p.c.id == t.c.prospect_id)
+            .where(t.c.channel.in_(CALL_CHANNELS))
+            .order_by(t.c.started_at, t.c.id)
+            .execution_options(yield_per=_YIELD_PER))
+
+    def rows() -> Iterator[list[str]]:
+        with engine.connect() as conn:
+            for r in conn.execute(stmt):
+                name = f"{r.first_name} {r.last_name}".strip() or r.company or r.phone_e164
+                label = r.outcome.replace("_", " ").capitalize() if r.outcome else "Call"
+                yield [f"Call with {name}: {label}", _iso(r.started_at), "OUTBOUND",
+                       hubspot_outcome(r.outcome, r.channel, r.connected), r.note, r.phone_e164,
+                       "" if r.duration_s is None else str(r.duration_s * 1000), r.email,
+                       r.first_name, r.last_name, r.company]
+
+    return _write(path, rows())
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _write(path: Path, rows: Iterator[list[str]]) -> int:
+    """Through a temporary file: a failed export never leaves a truncated CSV behind."""
+    tmp = path.with_name(f".{path.name}.part")
+    count = 0
+    try:
+        with open(tmp, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(COLUMNS)
+            for row in rows:
+                writer.writerow([neutralise(cell) for cell in row])
+                count += 1
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return count

@@ -1,0 +1,305 @@
+"""How the calling went: `compute_stats(session, since=, until=)` -> a JSON-ready dict.
+
+Counts are SQL aggregates (GROUP BY over the touch and follow-up tables); only the local-time
+breakdown streams dials (three narrow columns, yield_per) through a C-level Counter: a million
+touches take a few seconds. Touches are counted when `since <= started_at < until`; follow-ups
+(callbacks, promises) when they were *made* in that window.
+Outcome names are the shipped dispositions' (meeting_booked, callback_requested, do_not_call).
+
+Keys (stable; `stats --json` prints exactly this):
+  since, until             the window asked for (ISO 8601 UTC) or null
+  dials                    touches on channel call/voicemail that count as attempts
+  connects                 connected touches (a live conversation started)
+  connect_rate             connects / dials, 4 places (0 when no dials)
+  reference_connect_rate   1 in 7 (seed 003: a business person reached 1 time in 7)
+  conversations            connected touches other than do_not_call
+  meetings                 touches with outcome meeting_booked
+  voicemails               touches on channel voicemail
+  callbacks_requested      callback follow-ups made
+  callbacks_returned       ... of those, closed by a later call (status done)
+  other_channels           {email, linkedin, letter, visit (+ any other non-call channel): count}
+  dials_per_hour           dials / hours spent dialling: per rep and calendar day (in `day_zone`,
+                           default the machine's zone) last dial - first dial, at least 5 minutes
+                           for a day with dials; 1 place
+  promises_made            promise follow-ups made (a voicemail announced the next attempt)
+  promises_kept            ... closed by a call inside [due_start, due_end]
+  promises_missed          ... status missed, closed outside the window, or open past due_end
+                           (as of `now`: default `until`, else the current time)
+  abandoned_before_7       prospects (now) working/unresponsive with 1-6 attempts and nothing open
+  by_local_hour            24 x {hour, dials, connects, rate}, in the PROSPECT's time: its
+                           time_zone, else the dialled number's first zone, else UTC
+  by_weekday               7 x {weekday ("Monday" first), dials, connects, rate}, same zone
+  by_template              [{template, left, callbacks, meetings}] per voicemail template id;
+                           callbacks/meetings: later touches of that prospect within 14 days with
+                           outcome callback_requested / meeting_booked; most used first
+  by_objection             [{objection, shown, meetings}]: meeting touches of that prospect in the
+                           14 days from the showing (the same touch included); most shown first
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import Counter
+from datetime import datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Integer, Interval, and_, case, cast, func, literal, or_, select, true
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session
+
+from dialer_tui.store.models import (
+    FU_CALLBACK,
+    FU_DONE,
+    FU_MISSED,
+    FU_OPEN,
+    FU_PROMISE,
+    STATUS_UNRESPONSIVE,
+    STATUS_WORKING,
+    FollowUp,
+    PhoneNumber,
+    Prospect,
+    Touch,
+)
+
+REFERENCE_CONNECT_RATE = round(1 / 7, 4)
+MIN_DAY = timedelta(minutes=5)
+RESPONSE_WINDOW = timedelta(days=14)
+OTHER_CHANNELS = ("email", "linkedin", "letter", "visit")
+DIAL_CHANNELS = ("call", "voicemail")
+MEETING, CALLBACK, DNC = "meeting_booked", "callback_requested", "do_not_call"
+
+T, P, PH, FU = (Touch.__table__, Prospect.__table__, PhoneNumber.__table__,
+                FollowUp.__table__)  # type: ignore[attr-defined]
+UTC = timezone.utc
+
+
+def compute_stats(session: Session, *, since: datetime | None = None,
+                  until: datetime | None = None, now: datetime | None = None,
+                  day_zone: tzinfo | None = None) -> dict:
+    """The stats documented in the module docstring, for touches in [since, until)."""
+    conn = session.connection()
+    pg = conn.dialect.name == "postgresql"
+    now = now or until or datetime.now(UTC)
+    day_zone = day_zone or datetime.now().astimezone().tzinfo or UTC
+    win = _window(T.c.started_at, since, until)
+    is_dial = and_(T.c.channel.in_(DIAL_CHANNELS), T.c.counts_attempt == true())
+
+    out: dict = {"since": _iso(since), "until": _iso(until)}
+    dials = connects = conversations = meetings = voicemails = 0
+    others = dict.fromkeys(OTHER_CHANNELS, 0)
+    rows = conn.execute(select(T.c.channel, T.c.outcome, T.c.counts_attempt, T.c.connected,
+                               func.count()).where(*win)
+                        .group_by(T.c.channel, T.c.outcome, T.c.counts_attempt, T.c.connected))
+    for channel, outcome, attempt, connected, n in rows:
+        if channel in DIAL_CHANNELS:
+            dials += n if attempt else 0
+            voicemails += n if channel == "voicemail" else 0
+        else:
+            others[channel] = others.get(channel, 0) + n
+        if connected:
+            connects += n
+            conversations += n if outcome != DNC else 0
+        meetings += n if outcome == MEETING else 0
+    out.update(dials=dials, connects=connects, connect_rate=_rate(connects, dials),
+               reference_connect_rate=REFERENCE_CONNECT_RATE, conversations=conversations,
+               meetings=meetings, voicemails=voicemails)
+    out.update(_follow_ups(conn, since, until, now))
+    out["other_channels"] = others
+    out["dials_per_hour"] = _dials_per_hour(conn, pg, is_dial, win, day_zone)
+    out["abandoned_before_7"] = _abandoned(conn)
+    out["by_local_hour"], out["by_weekday"] = _by_local_time(conn, pg, is_dial, win)
+    out["by_template"] = _by_template(conn, pg, since, until)
+    out["by_objection"] = _by_objection(conn, pg, since, until)
+    return out
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.astimezone(UTC).isoformat() if at else None
+
+
+def _rate(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def _window(column, since: datetime | None, until: datetime | None) -> list[ColumnElement]:
+    conds = []
+    if since is not None:
+        conds.append(column >= since)
+    if until is not None:
+        conds.append(column < until)
+    return conds
+
+
+def _follow_ups(conn, since, until, now) -> dict:
+    kept = and_(FU.c.status == FU_DONE, FU.c.closed_at >= FU.c.due_start,
+                or_(FU.c.due_end.is_(None), FU.c.closed_at <= FU.c.due_end))
+    missed = or_(FU.c.status == FU_MISSED,
+                 and_(FU.c.status == FU_DONE, ~kept),
+                 and_(FU.c.status == FU_OPEN, func.coalesce(FU.c.due_end, FU.c.due_start) < now))
+    rows = conn.execute(
+        select(FU.c.kind, func.count(),
+               func.sum(case((FU.c.status == FU_DONE, 1), else_=0)),
+               func.sum(case((kept, 1), else_=0)), func.sum(case((missed, 1), else_=0)))
+        .where(FU.c.kind.in_((FU_CALLBACK, FU_PROMISE)), *_window(FU.c.created_at, since, until))
+        .group_by(FU.c.kind))
+    got = {kind: (n, done or 0, k or 0, m or 0) for kind, n, done, k, m in rows}
+    cb, pr = got.get(FU_CALLBACK, (0, 0, 0, 0)), got.get(FU_PROMISE, (0, 0, 0, 0))
+    return {"callbacks_requested": cb[0], "callbacks_returned": cb[1],
+            "promises_made": pr[0], "promises_kept": pr[2], "promises_missed": pr[3]}
+
+
+def _hour_bucket(pg: bool, column) -> ColumnElement:
+    """'YYYY-MM-DD HH' of the UTC instant."""
+    if pg:
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
+    # SQLite keeps UTC as 'YYYY-MM-DD HH:MM:SS.ffffff' text (store.models.UTCDateTime).
+    return func.substr(column, 1, 13)
+
+
+def _quarter_bucket(pg: bool, column) -> ColumnElement:
+    """'YYYY-MM-DD HH' + the quarter of the hour (0-3): exact for +05:30 and +05:45 zones too."""
+    if pg:
+        minute = func.extract("minute", func.timezone("UTC", column))
+        return _hour_bucket(pg, column).concat(cast(func.floor(minute / 15), Integer))
+    return _hour_bucket(pg, column).concat(func.substr(column, 15, 2) // 15)
+
+
+@lru_cache(maxsize=4096)
+def _bucket_start(text: str) -> datetime:
+    return datetime(int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
+                    tzinfo=UTC)
+
+
+def _dials_per_hour(conn, pg, is_dial, win, day_zone: tzinfo) -> float:
+    """Hour buckets per rep (few rows) folded into (rep, local day) first/last dial."""
+    bucket = _hour_bucket(pg, T.c.started_at)
+    rows = conn.execute(select(T.c.rep, func.min(T.c.started_at), func.max(T.c.started_at),
+                               func.count()).where(is_dial, *win).group_by(T.c.rep, bucket))
+    days: dict[tuple, list] = {}
+    total = 0
+    for rep, first, last, n in rows:
+        total += n
+        key = (rep, first.astimezone(day_zone).date())
+        span = days.setdefault(key, [first, last])
+        span[0], span[1] = min(span[0], first), max(span[1], last)
+    hours = sum(max(last - first, MIN_DAY).total_seconds() for first, last in days.values()) / 3600
+    return round(total / hours, 1) if hours else 0.0
+
+
+def _abandoned(conn) -> int:
+    """The seeds say don't give up before 7 tries: prospects left with fewer and nothing planned."""
+    # NOT IN over the (indexed) set of open follow-ups: a correlated NOT EXISTS lets SQLite
+    # probe ix_follow_up_open once per prospect (minutes on 100k prospects).
+    has_open = select(FU.c.prospect_id).where(FU.c.status == FU_OPEN)
+    return conn.execute(select(func.count()).select_from(P).where(
+        P.c.attempts.between(1, 6), P.c.status.in_((STATUS_WORKING, STATUS_UNRESPONSIVE)),
+        P.c.id.not_in(has_open))).scalar_one()
+
+
+@lru_cache(maxsize=1024)
+def _zone(name: str) -> tzinfo | None:
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        return None
+
+
+def _slots(label: str, values: list, counts: list[list[int]]) -> list[dict]:
+    return [{label: v, "dials": d, "connects": c, "rate": _rate(c, d)}
+            for v, (d, c) in zip(values, counts, strict=True)]
+
+
+def _zones_by_key(conn) -> dict[int, tzinfo]:
+    """phone id -> the zone of a dial on that number (its prospect's own zone first, else the
+    number's first zone); -prospect id -> the zone of a dial with no number on record."""
+    out: dict[int, tzinfo] = {}
+    for pid, name in conn.execute(select(P.c.id, P.c.time_zone).where(P.c.time_zone != "")):
+        if z := _zone(name):
+            out[-pid] = z
+    rows = conn.execute(select(PH.c.id, PH.c.prospect_id, PH.c.time_zones)
+                        .execution_options(yield_per=5000))
+    for phid, pid, names in rows:
+        if z := out.get(-pid) or (names and _zone(names.split(" ", 1)[0])):
+            out[phid] = z
+    return out
+
+
+def _by_local_time(conn, pg, is_dial, win) -> tuple[list[dict], list[dict]]:
+    """Dials counted per (zone, UTC quarter hour), then each bucket's local hour and weekday
+    computed once. Joining prospect and phone_number in SQL for every touch (and grouping by
+    zone names) measured slower on SQLite than one id -> zone map and a C-level Counter."""
+    zone = _zones_by_key(conn).get
+    dials: Counter = Counter()
+    connects: Counter = Counter()
+    key = func.coalesce(T.c.phone_id, -T.c.prospect_id)
+    stmt = (select(key, _quarter_bucket(pg, T.c.started_at), cast(T.c.connected, Integer))
+            .where(is_dial, *win).execution_options(yield_per=5000))
+    for part in conn.execute(stmt).partitions():
+        dials.update((zone(k, UTC), q) for k, q, _ in part)
+        connects.update((zone(k, UTC), q) for k, q, c in part if c)
+    hours = [[0, 0] for _ in range(24)]
+    weekdays = [[0, 0] for _ in range(7)]
+    starts: dict[tuple, datetime] = {}
+    for (tz, text), n in dials.items():
+        start = starts.get((tz, text[:13]))
+        if start is None:
+            start = starts[(tz, text[:13])] = _bucket_start(text[:13]).astimezone(tz)
+        local = start + timedelta(minutes=15 * int(text[13:])) if start.minute else start
+        c = connects.get((tz, text), 0)
+        for slot in (hours[local.hour], weekdays[local.weekday()]):
+            slot[0] += n
+            slot[1] += c
+    return (_slots("hour", list(range(24)), hours),
+            _slots("weekday", list(calendar.day_name), weekdays))
+
+
+def _responses(conn, pg, key: str, outcomes: tuple[str, ...], include_same: bool,
+               since, until, *where) -> dict[tuple[str, str], int]:
+    """(shown touch's `key`, response outcome) -> distinct response touches of the same prospect
+    within 14 days after the showing. Driven from the (rare) responses, materialised, so that
+    each one looks back through ix_touch_prospect_time instead of every showing looking ahead."""
+    conds = [T.c.outcome.in_(outcomes)]
+    if since is not None:
+        conds.append(T.c.started_at >= since)
+    if until is not None:
+        conds.append(T.c.started_at < until + RESPONSE_WINDOW)
+    u = (select(T.c.id, T.c.prospect_id, T.c.started_at, T.c.outcome).where(*conds)
+         .cte("u").prefix_with("MATERIALIZED"))
+    v = T.alias("v")
+    before = v.c.started_at <= u.c.started_at if include_same else v.c.started_at < u.c.started_at
+    if pg:
+        earliest = u.c.started_at - literal(RESPONSE_WINDOW, Interval())
+    else:  # text compare: 'YYYY-MM-DD HH:MM:SS.SSS' against the stored '...SS.ffffff'
+        earliest = func.strftime("%Y-%m-%d %H:%M:%f", u.c.started_at,
+                                 f"-{RESPONSE_WINDOW.days} days")
+    stmt = (select(v.c[key], u.c.outcome, func.count(func.distinct(u.c.id)))
+            .select_from(u.join(v, and_(v.c.prospect_id == u.c.prospect_id, before,
+                                        v.c.started_at >= earliest)))
+            .where(v.c[key] != "", *[w(v) for w in where], *_window(v.c.started_at, since, until))
+            .group_by(v.c[key], u.c.outcome))
+    return {(k, o): n for k, o, n in conn.execute(stmt)}
+
+
+def _by_template(conn, pg, since, until) -> list[dict]:
+    voicemail = lambda tab: tab.c.channel == "voicemail"  # noqa: E731
+    left = conn.execute(select(T.c.template_id, func.count())
+                        .where(voicemail(T), T.c.template_id != "",
+                               *_window(T.c.started_at, since, until))
+                        .group_by(T.c.template_id)).all()
+    resp = _responses(conn, pg, "template_id", (CALLBACK, MEETING), False, since, until,
+                      voicemail)
+    return [{"template": tid, "left": n, "callbacks": resp.get((tid, CALLBACK), 0),
+             "meetings": resp.get((tid, MEETING), 0)}
+            for tid, n in sorted(left, key=lambda r: (-r[1], r[0]))]
+
+
+def _by_objection(conn, pg, since, until) -> list[dict]:
+    shown = conn.execute(select(T.c.objection_id, func.count())
+                         .where(T.c.objection_id != "", *_window(T.c.started_at, since, until))
+                         .group_by(T.c.objection_id)).all()
+    resp = _responses(conn, pg, "objection_id", (MEETING,), True, since, until)
+    return [{"objection": oid, "shown": n, "meetings": resp.get((oid, MEETING), 0)}
+            for oid, n in sorted(shown, key=lambda r: (-r[1], r[0]))]
+
+

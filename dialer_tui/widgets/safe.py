@@ -1,0 +1,31 @@
+"""Untrusted text (imported or typed) as screen data, never markup and never terminal control.
+
+`Text(s)` already keeps `[@click=...]`, `[/]` and `[EMEA]` literal; what it does not do is stop an
+ESC (or other C0/C1 control character) from reaching the terminal, where `\\x1b]52;...` or
+`\\x1b[2J` would act. Controls become their visible Unicode pictures (ESC -> U+241B)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+# C0 controls except tab/newline, DEL, and C1 controls -> visible symbols.
+_TABLE = {c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A)}
+_TABLE[0x7F] = 0x2421
+_TABLE.update({c: 0xFFFD for c in range(0x80, 0xA0)})
+
+
+def clean(value: object) -> str:
+    return str(value if value is not None else "").translate(_TABLE)
+
+
+def one_line(value: object) -> str:
+    """For table cells and headers: newlines and tabs become spaces too."""
+    return " ".join(clean(value).split())
+
+
+def text(value: object, style: str = "") -> Text:
+    return Text(clean(value), style=style)
+
+
+def line(value: object, style: str = "") -> Text:
+    return Text(one_line(value), style=style)

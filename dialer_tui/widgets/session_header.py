@@ -1,0 +1,74 @@
+"""The top line: who is calling and how this session is going, counted from this app run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import Static
+
+from dialer_tui.domain.outcomes import Outcome
+from dialer_tui.widgets import safe
+
+
+@dataclass
+class SessionStats:
+    """Counted in memory from the outcomes logged (and undone) in this run."""
+
+    started_at: datetime
+    dials: int = 0
+    connects: int = 0
+    voicemails: int = 0
+    meetings: int = 0
+    other: int = 0  # emails, LinkedIn, letters, visits
+    logged: list[str] = field(default_factory=list)
+
+    def _apply(self, outcome: Outcome, sign: int) -> None:
+        if outcome.is_call:
+            self.dials += sign
+            self.connects += sign if outcome.connect else 0
+            self.voicemails += sign if outcome.channel == "voicemail" else 0
+            self.meetings += sign if outcome.terminal == "meeting_booked" else 0
+        else:
+            self.other += sign
+
+    def record(self, outcome: Outcome) -> None:
+        self._apply(outcome, 1)
+        self.logged.append(outcome.name)
+
+    def unrecord(self, outcome: Outcome) -> None:
+        self._apply(outcome, -1)
+        if outcome.name in self.logged:
+            self.logged.reverse()
+            self.logged.remove(outcome.name)
+            self.logged.reverse()
+
+    @property
+    def connect_rate(self) -> float:
+        return self.connects / self.dials if self.dials else 0.0
+
+    def dials_per_hour(self, now: datetime) -> float:
+        # At least six minutes of session, so the first dial does not read as 3,600 an hour.
+        hours = max((now - self.started_at).total_seconds() / 3600, 0.1)
+        return self.dials / hours
+
+
+class SessionHeader(Static):
+    """One line of figures; `show` is called by the cockpit after every outcome and each minute."""
+
+    def show(self, stats: SessionStats, *, rep: str, now: datetime, queue_size: int) -> None:
+        out = Text()
+        out.append(" dialer-tui ", style="bold reverse")
+        if rep:
+            out.append("  ")
+            out.append(safe.one_line(rep), style="bold")
+        parts = [("dials", str(stats.dials)), ("connects", str(stats.connects)),
+                 ("rate", f"{stats.connect_rate:.0%}"), ("voicemails", str(stats.voicemails)),
+                 ("meetings", str(stats.meetings)),
+                 ("dials/h", f"{stats.dials_per_hour(now):.1f}"),
+                 ("queue", str(queue_size))]
+        for label, value in parts:
+            out.append(f"  {label} ", style="dim")
+            out.append(value, style="bold")
+        self.update(out)

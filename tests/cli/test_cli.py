@@ -1,0 +1,153 @@
+"""The command-line contract (PRODUCT.md section 3), driven as real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+AT = "2026-12-01T15:00:00Z"  # Tuesday 10:00 in New York
+
+CSV = """First Name,Last Name,Company Name,Job Title,Industry,State/Province,Country,Phone Number,Mobile Phone,Email
+Tim,Okafor,Quality Fabricators,Plant Manager,Manufacturing,OH,US,(937) 555-0101,937-555-0111,tim@qf.example
+Ana,Lima,Lima Foods,CFO,Retail,FL,US,813-555-0102 x114,,ana@lima.example
+Ben,Cho,Cho Logistics,COO,Logistics,NY,US,+1 212 555 0103,,ben@cho.example
+Zoe,Roy,Roy Clinics,Director,Healthcare,CA,US,310-555-0104,,zoe@roy.example
+"""
+
+
+def run(*args: str, db: Path, input_: str | None = None, env: dict | None = None,
+        check: bool = True) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "DIALER_TUI_DB": str(db), "DIALER_TUI_CONFIG": str(db.parent / "cfg"),
+                **(env or {})}
+    proc = subprocess.run([sys.executable, "-m", "dialer_tui", *args], capture_output=True,
+                          text=True, env=full_env, input=input_, timeout=120)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "cli.db"
+    src = tmp_path / "list.csv"
+    src.write_text(CSV, encoding="utf-8")
+    out = run("import", str(src), "--json", db=path)
+    assert json.loads(out.stdout) == {"imported": 4, "merged": 0, "rejected": 0}
+    return path
+
+
+def test_queue_json_lists_only_callable_with_the_contract_fields(db):
+    items = json.loads(run("queue", "--at", AT, "--json", db=db).stdout)
+    # 07:00 in California: Zoe is not callable yet.
+    assert {i["name"] for i in items} == {"Tim Okafor", "Ana Lima", "Ben Cho"}
+    for i in items:
+        assert set(i) >= {"prospect_id", "name", "phone", "reason", "local_time", "time_zone"}
+        assert i["phone"].startswith("+1") and i["reason"] == "new"
+        assert i["local_time"] == "2026-12-01T10:00:00-05:00"
+    tim = next(i for i in items if i["name"] == "Tim Okafor")
+    assert tim["phone"] == "+19375550111"  # the mobile first
+
+
+def test_why_explains_and_gives_the_next_time(db):
+    zoe = json.loads(run("lookup", "310 555 0104", "--json", db=db).stdout)[0]["prospect_id"]
+    out = json.loads(run("why", str(zoe), "--at", AT, "--json", db=db).stdout)
+    assert out["callable"] is False
+    assert out["time_zone"] == "America/Los_Angeles"
+    assert out["next_allowed"] == "2026-12-01T16:00:00+00:00"  # 08:00 Pacific
+    assert any("07:00" in r for r in out["reasons"])
+    text = run("why", str(zoe), "--at", AT, db=db).stdout
+    assert "not callable now" in text and "next allowed" in text
+
+
+def test_log_then_history_and_lookup_in_any_format(db):
+    ana = json.loads(run("lookup", "(813) 555-0102", "--json", db=db).stdout)
+    assert [m["name"] for m in ana] == ["Ana Lima"]
+    assert ana[0]["phones"][0]["extension"] == "114"
+    for fmt in ("+18135550102", "813.555.0102", "1-813-555-0102", "lima foods", "ANA"):
+        assert [m["name"] for m in json.loads(run("lookup", fmt, "--json", db=db).stdout)] == \
+            ["Ana Lima"], fmt
+    pid = str(ana[0]["prospect_id"])
+    run("log", pid, "left_voicemail", "--at", AT, "--note", "[bold]VM[/] one", db=db)
+    out = json.loads(run("log", pid, "callback_requested", "--at", "2026-12-02T15:00:00Z",
+                         "--callback", "today 8:45pm", "--json", db=db).stdout)
+    assert out["warnings"] and out["callback_at"] == "2026-12-03T13:00:00+00:00"  # FL: 08:00
+    hist = json.loads(run("history", pid, "--json", db=db).stdout)
+    assert hist["prospect"]["name"] == "Ana Lima"
+    assert [t["outcome"] for t in hist["touches"]] == ["callback_requested", "left_voicemail"]
+    assert hist["touches"][1]["note"] == "[bold]VM[/] one"
+    assert hist["touches"][1]["promised"]
+
+
+def test_bad_input_exits_2_with_a_message_and_writes_nothing(db, tmp_path):
+    cases = [
+        (("log", "1", "hung_up"), "unknown outcome 'hung_up'"),
+        (("log", "999", "no_answer"), "no prospect with id 999"),
+        (("log", "1", "callback_requested", "--callback", "someday maybe"), "cannot read"),
+        (("queue", "--at", "yesterday-ish"), "not an ISO 8601 time"),
+        (("why", "999"), "no prospect with id 999"),
+        (("import", str(tmp_path / "missing.csv")), "missing.csv"),
+        (("import", str(tmp_path)), str(tmp_path)),
+        (("export", "prospects", str(tmp_path / "nope" / "x.csv")), "does not exist"),
+        (("dnc", "add", "not a phone"), "not a phone"),
+    ]
+    for args, message in cases:
+        proc = run(*args, db=db, check=False)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert message in proc.stderr, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr
+    hist = json.loads(run("history", "1", "--json", db=db).stdout)
+    assert hist["touches"] == []
+
+
+def test_bad_db_path_exits_2(tmp_path):
+    proc = run("queue", db=tmp_path, check=False)  # a directory
+    assert proc.returncode == 2 and "is a directory" in proc.stderr
+
+
+def test_bad_csv_header_exits_2(tmp_path):
+    src = tmp_path / "weird.csv"
+    src.write_text("foo,bar\n1,2\n", encoding="utf-8")
+    proc = run("import", str(src), db=tmp_path / "x.db", check=False)
+    assert proc.returncode == 2 and "weird.csv" in proc.stderr
+
+
+def test_dnc_add_blocks_the_number(db):
+    run("dnc", "add", "(212) 555-0103", "--reason", "asked by email", db=db)
+    items = json.loads(run("queue", "--at", AT, "--json", db=db).stdout)
+    assert "Ben Cho" not in {i["name"] for i in items}
+    listed = json.loads(run("dnc", "list", "--json", db=db).stdout)
+    assert listed[0]["phone"] == "+12125550103" and listed[0]["reason"] == "asked by email"
+
+
+def test_check_passes_on_shipped_files_and_names_file_and_line_of_a_broken_one(db):
+    assert "ok" in run("check", db=db).stdout
+    cfg = db.parent / "cfg"
+    cfg.mkdir()
+    (cfg / "dispositions.yaml").write_text("outcomes:\n  - name: x\n    key: '1'\n    lable: X\n")
+    proc = run("check", db=db, check=False)
+    assert proc.returncode == 2
+    assert "dispositions.yaml:4" in proc.stderr and "lable" in proc.stderr
+
+
+def test_sixteen_concurrent_next_calls_never_hand_out_a_prospect_twice(tmp_path):
+    db = tmp_path / "team.db"
+    rows = ["First Name,Last Name,Company,Phone,State"]
+    rows += [f"P{i},Rep,Co{i},212-555-{1000 + i:04d},NY" for i in range(40)]
+    (tmp_path / "team.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    run("import", str(tmp_path / "team.csv"), db=db)
+
+    def claim(n: int) -> subprocess.CompletedProcess:
+        return run("next", "--rep", f"rep{n}", "--at", AT, "--json", db=db, check=False)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(claim, range(16)))
+    assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
+    assert not any("locked" in r.stderr for r in results)
+    claimed = [json.loads(r.stdout)["prospect_id"] for r in results]
+    assert len(claimed) == 16 and len(set(claimed)) == 16

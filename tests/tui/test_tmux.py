@@ -1,0 +1,100 @@
+"""The installed `dialer-tui` in a real terminal (tmux): an outcome acknowledged on screen is in
+the store after the process is killed with SIGKILL right after the acknowledgement."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from dialer_tui.services.bundle import load_bundle
+from dialer_tui.services.queue import build_queue
+from dialer_tui.store.engine import make_engine
+from dialer_tui.store.models import Touch
+
+from .conftest import HEADER, _import, write_csv
+
+NUMBERS = ["(212) 736-5000", "(312) 253-4410", "(415) 554-4000"]
+
+
+def _round_the_clock_config(cfg: Path) -> Path:
+    """A config dir whose calling_rules.yaml allows every hour of every day in the US: the
+    installed app runs on the real clock, and this test must not depend on the hour (or on a
+    federal holiday) it happens to run at."""
+    import yaml
+
+    from dialer_tui.config import DATA_DIR
+
+    rules = yaml.safe_load((DATA_DIR / "calling_rules.yaml").read_text(encoding="utf-8"))
+    rules["countries"]["US"]["hours"] = [{"days": "mon-sun", "start": "00:00", "end": "23:59"}]
+    rules["countries"]["US"]["holidays"] = []
+    cfg.mkdir()
+    (cfg / "calling_rules.yaml").write_text(yaml.safe_dump(rules), encoding="utf-8")
+    return cfg
+
+
+def _exe() -> str | None:
+    return shutil.which("dialer-tui") or next(
+        (p for p in ("/tmp/venv/bin/dialer-tui",) if os.access(p, os.X_OK)), None)
+
+
+def _capture(session: str) -> str:
+    return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True,
+                          text=True, check=False).stdout
+
+
+def _wait_for(session: str, needle: str, timeout: float = 20.0) -> str:
+    deadline = time.monotonic() + timeout
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = _capture(session)
+        if needle in screen:
+            return screen
+        time.sleep(0.05)
+    raise AssertionError(f"{needle!r} never appeared; last screen:\n{screen}")
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None or _exe() is None,
+                    reason="needs tmux and the installed dialer-tui")
+def test_acknowledged_outcome_survives_sigkill(tmp_path):
+    assert HEADER  # the same CSV dialect as the other tests; zones come from the numbers
+    rows = [f"Zone{i},Caller,Owner,Zone Co {i},Logistics,,,,z{i}@example.com,{num},,,,{i}"
+            for i, num in enumerate(NUMBERS)]
+    db = tmp_path / "tmux.db"
+    engine = make_engine(db)
+    _import(engine, write_csv(tmp_path / "world.csv", rows))
+    cfg = _round_the_clock_config(tmp_path / "config")
+    with Session(engine) as s:
+        assert build_queue(s, load_bundle(cfg), at=datetime.now(timezone.utc), limit=5)
+    session = f"dialer-tui-test-{uuid.uuid4().hex[:8]}"
+    cmd = (f"exec env DIALER_TUI_DB={db} DIALER_TUI_CONFIG={cfg} TERM=xterm-256color "
+           f"{_exe()}")
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "35", cmd],
+                   check=True)
+    try:
+        pid = int(subprocess.run(["tmux", "display-message", "-p", "-t", session,
+                                  "#{pane_pid}"], capture_output=True, text=True,
+                                 check=True).stdout.strip())
+        screen = _wait_for(session, "callable now")
+        assert "Queue" in screen and "Zone" in screen
+        subprocess.run(["tmux", "send-keys", "-t", session, "5"], check=True)
+        screen = _wait_for(session, "Logged no answer for")
+        os.kill(pid, signal.SIGKILL)  # at once: no clean shutdown, no flush on exit
+        name = screen.split("Logged no answer for ", 1)[1].split(" - ")[0].split("│")[0].strip()
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], check=False,
+                       capture_output=True)
+    engine.dispose()
+    engine = make_engine(db)
+    with Session(engine) as s:
+        stored = list(s.exec(select(Touch).where(Touch.outcome == "no_answer")))
+    assert len(stored) == 1, name
+    assert Path(db).exists()
