@@ -57,10 +57,12 @@ def _bundle(args):
     return load_bundle(_cfg(args))
 
 
-def _session(engine):
+def _session(engine, *, read: bool = False):
     from sqlmodel import Session
 
-    return Session(engine, expire_on_commit=False)
+    from dialer_tui.store.engine import reader
+
+    return Session(reader(engine) if read else engine, expire_on_commit=False)
 
 
 # ---- commands ---------------------------------------------------------------------------
@@ -135,6 +137,9 @@ def cmd_export(args) -> int:
     elif args.what == "touches":
         from dialer_tui.services.exporter import export_touches
         n = export_touches(engine, path)
+    elif args.what == "crm-calls":  # touches shaped like a HubSpot calls import
+        from dialer_tui.services.crm_export import export_crm_calls
+        n = export_crm_calls(engine, path)
     else:
         from dialer_tui.services.calendar import export_callbacks
         n = export_callbacks(engine, path, _bundle(args))
@@ -148,7 +153,7 @@ def cmd_queue(args) -> int:
     bundle, engine, at = _bundle(args), _engine(args), parse_instant(args.at)
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
-    with _session(engine) as s:
+    with _session(engine, read=True) as s:
         items = build_queue(s, bundle, at=at, limit=args.limit, rep=args.rep or "")
     if args.json:
         _json([i.to_json() for i in items])
@@ -180,7 +185,7 @@ def cmd_why(args) -> int:
     from dialer_tui.services.queue import explain
 
     bundle, engine, at = _bundle(args), _engine(args), parse_instant(args.at)
-    with _session(engine) as s:
+    with _session(engine, read=True) as s:
         try:
             ex = explain(s, bundle, prospect_id=args.prospect_id, at=at)
         except LookupError as exc:
@@ -222,7 +227,7 @@ def cmd_history(args) -> int:
     from dialer_tui.services.review import history
 
     bundle, engine = _bundle(args), _engine(args)
-    with _session(engine) as s:
+    with _session(engine, read=True) as s:
         h = history(s, bundle, prospect_id=args.prospect_id, at=parse_instant(None))
     if h is None:
         raise UsageError(f"no prospect with id {args.prospect_id}")
@@ -238,7 +243,7 @@ def cmd_lookup(args) -> int:
     from dialer_tui.services.review import lookup
 
     engine = _engine(args)
-    with _session(engine) as s:
+    with _session(engine, read=True) as s:
         matches = lookup(s, text=args.query, region=os.environ.get("DIALER_TUI_REGION", "US"))
     if args.json:
         _json(matches)
@@ -282,7 +287,7 @@ def cmd_stats(args) -> int:
 
     engine = _engine(args)
     since = parse_instant(args.since, "--since") if args.since else None
-    with _session(engine) as s:
+    with _session(engine, read=True) as s:
         st = compute_stats(s, since=since)
     if args.json:
         _json(st)
@@ -334,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--rejects", default=None, help="write rejected rows to this CSV")
     sp.add_argument("--json", action="store_true")
     sp = add("export", cmd_export, "export prospects, touches or callbacks")
-    sp.add_argument("what", choices=["prospects", "touches", "callbacks"])
+    sp.add_argument("what", choices=["prospects", "touches", "callbacks", "crm-calls"])
     sp.add_argument("path")
     for name, func, text in (("queue", cmd_queue, "who to call now"),
                              ("why", cmd_why, "the callable-now verdict and its reasons")):

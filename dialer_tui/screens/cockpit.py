@@ -20,6 +20,7 @@ from dialer_tui.screens.outcomes import OutcomeActions
 from dialer_tui.services import cockpit as svc
 from dialer_tui.services.cockpit import ProspectView
 from dialer_tui.services.queue import QueueItem, build_queue
+from dialer_tui.store.engine import reader
 from dialer_tui.widgets.dossier import DossierPane
 from dialer_tui.widgets.outcome_bar import OutcomeBar, key_label
 from dialer_tui.widgets.queue_list import QueueList
@@ -150,7 +151,7 @@ class CockpitScreen(OutcomeActions, Screen):
     def _load_queue(self, gen: int) -> None:
         app = self.app
         at = app.now()  # type: ignore[attr-defined]
-        with Session(app.engine, expire_on_commit=False) as s:  # type: ignore[attr-defined]
+        with Session(reader(app.engine), expire_on_commit=False) as s:  # type: ignore[attr-defined]
             items = build_queue(s, app.bundle, at=at, limit=QUEUE_WINDOW, rep=app.rep)  # type: ignore[attr-defined]
             total = svc.prospect_count(s) if not items else -1
         app.call_from_thread(self._queue_loaded, gen, items, total)
@@ -213,7 +214,7 @@ class CockpitScreen(OutcomeActions, Screen):
     @work(thread=True, exclusive=True, group="view", exit_on_error=False)
     def load_view(self, prospect_id: int, prefetch: bool = False) -> None:
         app = self.app
-        with Session(app.engine, expire_on_commit=False) as s:  # type: ignore[attr-defined]
+        with Session(reader(app.engine), expire_on_commit=False) as s:  # type: ignore[attr-defined]
             view = svc.load_view(s, app.bundle, prospect_id=prospect_id, at=app.now())  # type: ignore[attr-defined]
         app.call_from_thread(self._view_loaded, prospect_id, view, prefetch)
 
@@ -221,7 +222,7 @@ class CockpitScreen(OutcomeActions, Screen):
     def _prefetch(self, prospect_id: int) -> None:
         # The next row's dossier, ready before the outcome key: moving on shows it at once.
         app = self.app
-        with Session(app.engine, expire_on_commit=False) as s:  # type: ignore[attr-defined]
+        with Session(reader(app.engine), expire_on_commit=False) as s:  # type: ignore[attr-defined]
             view = svc.load_view(s, app.bundle, prospect_id=prospect_id, at=app.now())  # type: ignore[attr-defined]
         app.call_from_thread(self._view_loaded, prospect_id, view, True)
 

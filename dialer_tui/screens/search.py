@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from dialer_tui.domain.phones import display
 from dialer_tui.services import review
+from dialer_tui.store.engine import reader
 from dialer_tui.widgets import safe
 
 
@@ -57,7 +58,7 @@ class SearchScreen(ModalScreen[int | None]):
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _lookup(self, text: str) -> None:
         app = self.app
-        with Session(app.engine, expire_on_commit=False) as s:  # type: ignore[attr-defined]
+        with Session(reader(app.engine), expire_on_commit=False) as s:  # type: ignore[attr-defined]
             found = review.lookup(s, text=text, region=app.bundle.settings.region)  # type: ignore[attr-defined]
         app.call_from_thread(self._show, text, found)
 

@@ -27,6 +27,7 @@ from dialer_tui.errors import InputError
 from dialer_tui.services.exporter import neutralise
 from dialer_tui.services.targets import dialable, zone_of
 from dialer_tui.store import repo
+from dialer_tui.store.engine import reader
 from dialer_tui.store.models import (
     FU_CALLBACK,
     FU_OPEN,
@@ -102,7 +103,7 @@ def callback_events(engine: Engine, bundle) -> Iterator[CallbackEvent]:
             .where(FollowUp.status == FU_OPEN, col(FollowUp.kind).in_((FU_CALLBACK, FU_PROMISE)))
             .order_by(col(FollowUp.due_start), col(FollowUp.id))
             .execution_options(yield_per=_BATCH))
-    with Session(engine) as s:
+    with Session(reader(engine)) as s:
         for part in s.exec(stmt).partitions():
             ids = list({p.id for _, p in part})
             phones = repo.phones_of(s, prospect_ids=ids)  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from dialer_tui.errors import InputError
 from dialer_tui.services.exporter import neutralise
+from dialer_tui.store.engine import reader
 from dialer_tui.store.models import Prospect, Touch
 
 COLUMNS = ("Call Title", "Activity date", "Call direction", "Call outcome", "Call notes",
@@ -61,7 +62,7 @@ def export_crm_calls(engine: Engine, path: Path) -> int:
             .execution_options(yield_per=_YIELD_PER))
 
     def rows() -> Iterator[list[str]]:
-        with engine.connect() as conn:
+        with reader(engine).connect() as conn:
             for r in conn.execute(stmt):
                 name = f"{r.first_name} {r.last_name}".strip() or r.company or r.phone_e164
                 label = r.outcome.replace("_", " ").capitalize() if r.outcome else "Call"

@@ -81,7 +81,18 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers (queue, dossier, stats, exports) take no write lock, so a long report never
+        # holds up the outcome key of another cockpit; writers queue for the lock up front.
+        read_only = conn.get_execution_options().get(_READ_ONLY)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+_READ_ONLY = "dialer_tui_read_only"
+
+
+def reader(engine: Engine) -> Engine:
+    """The same engine for read-only units of work: a plain (deferred) BEGIN on SQLite."""
+    return engine.execution_options(**{_READ_ONLY: True})
 
 
 def make_engine(db: str | os.PathLike | None = None, *, migrate: bool = True) -> Engine:
