@@ -81,10 +81,10 @@ def cmd_ui(args) -> int:
 
 def cmd_demo(args) -> int:
     from dialer_tui.services.bundle import load_bundle
-    from dialer_tui.services.demo import seed_demo
+    from dialer_tui.services.demo import demo_bundle, seed_demo
     from dialer_tui.store.engine import demo_db_path, make_engine
 
-    bundle = load_bundle(_cfg(args))
+    bundle = demo_bundle(load_bundle(_cfg(args)))
     db = args.demo_db or demo_db_path()
     engine = make_engine(db)
     seeded = seed_demo(engine, bundle, now=datetime.now(timezone.utc))

@@ -107,7 +107,8 @@ class Planned:
     part: str  # the part of the day chosen (after rotation), or "any"
     due_start: datetime  # UTC
     due_end: datetime | None  # UTC; end of the part-of-day window
-    label: str  # "Thursday morning", in the prospect's time
+    label: str  # "tomorrow morning": what the rep says now, in the prospect's time
+    day_label: str = ""  # "Thursday morning": what the follow-up is called later on
 
     @property
     def is_call(self) -> bool:
@@ -163,17 +164,22 @@ def plan_step(cf: CadenceFile, *, step_index: int, first_touch_at: datetime, at:
                 day = _business_day(day + timedelta(days=1))
                 continue
             start = max(start, earliest)
-        label = _label(start.astimezone(zone), part, local_at)
+        local_start = start.astimezone(zone)
+        label = _label(local_start, part, local_at)
+        day_label = f"{local_start:%A} {_PART_WORDS.get(part, part)}".strip()
         return Planned(step_index, step.channel, step.template, part,
                        start.astimezone(ZoneInfo("UTC")),
-                       end.astimezone(ZoneInfo("UTC")) if end else None, label)
+                       end.astimezone(ZoneInfo("UTC")) if end else None, label, day_label)
     return None  # pragma: no cover - 14 business days always contain the window
+
+
+_PART_WORDS = {"midday": "around midday", "any": ""}
 
 
 def _label(local_start: datetime, part: str, local_now: datetime) -> str:
     """ "Thursday morning" / "tomorrow afternoon" / "Thursday" for channel tasks."""
     days = (local_start.date() - local_now.date()).days
-    when = {"midday": "around midday", "any": ""}.get(part, part)
+    when = _PART_WORDS.get(part, part)
     if days == 0:
         if part == "any":
             return "today"

@@ -21,6 +21,7 @@ from dialer_tui.services import cockpit as svc
 from dialer_tui.services.cockpit import ProspectView
 from dialer_tui.services.queue import QueueItem, build_queue
 from dialer_tui.store.engine import reader
+from dialer_tui.store.repo import change_token
 from dialer_tui.widgets.dossier import DossierPane
 from dialer_tui.widgets.outcome_bar import OutcomeBar, key_label
 from dialer_tui.widgets.queue_list import QueueList
@@ -30,6 +31,7 @@ from dialer_tui.widgets.session_header import SessionHeader
 QUEUE_WINDOW = 300
 SNOOZE = timedelta(hours=1)
 CACHE_TTL = timedelta(seconds=60)
+POLL_S = 3.0  # how soon another rep's outcome shows in this queue
 # After an outcome the next prospect paints first, then the queue re-read and the prefetch run
 # (seconds: long enough for a frame, far shorter than a dial). Tests set them to 0.
 REFRESH_DELAY = 0.2
@@ -80,6 +82,7 @@ class CockpitScreen(OutcomeActions, Screen):
         self.cache: dict[int, ProspectView] = {}
         self.queue_gen = 0
         self._last_highlight: int | None = None
+        self._change_token: tuple | None = None
         self.init_outcomes()
 
     # --- layout -----------------------------------------------------------------------------
@@ -102,8 +105,23 @@ class CockpitScreen(OutcomeActions, Screen):
         self.query_one("#queue", QueueList).focus()
         self.set_interval(1, self._tick)
         self.set_interval(60, self._minute)
+        # Another rep's outcome or claim (a shared list) shows here within a few seconds: a
+        # primary-key read of what changed, on a worker, every POLL_S.
+        self.set_interval(POLL_S, self._poll_changes)
         self.update_header()
         self.refresh_queue()
+
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def _poll_changes(self) -> None:
+        with Session(reader(self.app.engine)) as s:  # type: ignore[attr-defined]
+            token = change_token(s)
+        self.app.call_from_thread(self._changes_seen, token)
+
+    def _changes_seen(self, token: tuple) -> None:
+        if self._change_token is not None and token != self._change_token:
+            self.cache.clear()
+            self.refresh_queue()
+        self._change_token = token
 
     def _tick(self) -> None:
         self.query_one(DossierPane).tick(self.app.now())  # type: ignore[attr-defined]

@@ -264,7 +264,7 @@ def _advance_cadence(session: Session, bundle: Bundle, prospect: Prospect, touch
             session.add(FollowUp(prospect_id=prospect.id, kind=FU_PROMISE, channel="call",  # type: ignore[arg-type]
                                  due_start=promised.due_start, due_end=promised.due_end,
                                  step_index=promised.step_index, template_id=promised.template,
-                                 label=promised.label, owner=touch.rep, touch_id=touch.id,
+                                 label=promised.day_label, owner=touch.rep, touch_id=touch.id,
                                  created_at=at))
             touch.promised_start = promised.due_start
             label = promised.label
@@ -273,7 +273,8 @@ def _advance_cadence(session: Session, bundle: Bundle, prospect: Prospect, touch
     if not _has_open_step(session, prospect.id, step):  # type: ignore[arg-type]
         session.add(FollowUp(prospect_id=prospect.id, kind=FU_CADENCE, channel=planned.channel,  # type: ignore[arg-type]
                              due_start=planned.due_start, due_end=planned.due_end,
-                             step_index=step, template_id=planned.template, label=planned.label,
+                             step_index=step, template_id=planned.template,
+                             label=planned.day_label,
                              touch_id=touch.id, created_at=at))
     return label
 

@@ -31,6 +31,9 @@ def _v1_to_v2(conn: Connection) -> None:
                                  "undo_state": "TEXT NOT NULL DEFAULT ''"})
     _add_columns(conn, "follow_up", {"closed_by_touch_id": "INTEGER REFERENCES touch (id)"})
     _add_columns(conn, "phone_number", {"note": "VARCHAR NOT NULL DEFAULT ''"})
+    # Live claims are polled by every cockpit of a team (repo.change_token).
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_prospect_claim_expires_at "
+                      "ON prospect (claim_expires_at)"))
 
 
 # STEPS[n] upgrades a database from version n to n + 1.

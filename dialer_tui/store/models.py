@@ -125,7 +125,7 @@ class Prospect(SQLModel, table=True):
     cadence_step: int = 0  # index of the next cadence step
     # Team mode lease.
     claimed_by: str = ""
-    claim_expires_at: Optional[datetime] = _ts(default=None)
+    claim_expires_at: Optional[datetime] = _ts(default=None, index=True)
 
     @property
     def name(self) -> str:
