@@ -1,5 +1,5 @@
-"""How the common CRM exports (HubSpot, Salesforce, Pipedrive, Close) and hand-made spreadsheets
-name their columns and write their values (countries, priorities, time zones, names, numbers).
+"""What a row of a CRM export (HubSpot, Salesforce, Pipedrive, Close) or a hand-made spreadsheet
+says about a prospect: which column is which, and what its values mean. Pure: no database.
 
 Headers are compared after `header_key`: case-folded, letters and digits only, so "First Name",
 "first_name", "FirstName" and "FIRST-NAME" are one key. Entity prefixes that CRMs put in front
@@ -8,47 +8,51 @@ Headers are compared after `header_key`: case-folded, letters and digits only, s
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-# Prospect text fields, keyed by normalised header.
-_SYNONYMS: dict[str, str] = {}
+from phonenumbers import PhoneNumberType
+from phonenumbers import phonenumberutil as pnu
+from phonenumbers import timezone as pn_tz
+from phonenumbers.phonemetadata import PhoneMetadata
+from phonenumbers.re_util import re_compile
 
+from dialer_tui.domain import phones as domain_phones
+from dialer_tui.services.exporter import FORMULA_TRIGGERS
 
-def _add(field_name: str, *keys: str) -> None:
-    for key in keys:
-        _SYNONYMS[key] = field_name
+_UNKNOWN = PhoneNumberType.UNKNOWN
 
-
-_add("first_name", "firstname", "first", "givenname", "forename", "fname", "vorname", "prenom")
-_add("last_name", "lastname", "last", "surname", "familyname", "lname", "nachname", "nom")
-_add("full_name", "name", "fullname", "contactname", "personname", "contact", "person")
-_add("title", "title", "jobtitle", "position", "role", "jobrole", "designation", "job")
-_add("company", "company", "companyname", "account", "accountname", "organization",
-     "organisation", "organizationname", "organisationname", "org", "orgname", "employer",
-     "business", "businessname", "firm", "associatedcompany", "leadname", "firma")
-_add("industry", "industry", "sector", "vertical", "companyindustry", "accountindustry")
-_add("city", "city", "town", "locality", "ort", "ville")
-_add("region", "state", "stateprovince", "stateregion", "province", "region", "county",
-     "statecode", "provincestate", "bundesland")
-_add("country", "country", "countryregion", "countrycode", "nation", "land", "pays")
-_add("time_zone", "timezone", "tz", "ianatimezone", "zone")
-_add("linkedin_url", "linkedin", "linkedinurl", "linkedinprofile", "linkedinprofileurl")
-_add("referrer_name", "referredby", "referrer", "referrername", "referral", "referredbyname")
-_add("referrer_company", "referrercompany", "referredbycompany", "referralcompany")
-_add("assistant_name", "assistant", "assistantname", "executiveassistant", "gatekeeper",
-     "personalassistant")
-_add("research_notes", "notes", "note", "researchnotes", "comments", "comment", "description",
-     "background", "research")
-_add("priority", "priority", "leadpriority")
-_add("owner", "owner", "contactowner", "leadowner", "accountowner", "ownername", "assignedto",
-     "salesrep", "rep", "hubspotowner")
-_add("source", "source", "leadsource", "originalsource")
-_add("preferred_channel", "preferredchannel")
-_add("phone_notes", "phonenotes", "phonenote", "phonetree", "dialnotes", "callnotes")
-_add("extension", "extension", "ext", "phoneextension", "phoneext")
-_add("custom_fields", "customfields")
+# Normalised header -> prospect field (or a column the importer treats specially).
+_SYNONYMS = {key: name for name, keys in {
+    "first_name": "firstname first givenname forename fname vorname prenom",
+    "last_name": "lastname last surname familyname lname nachname nom",
+    "full_name": "name fullname contactname personname contact person",
+    "title": "title jobtitle position role jobrole designation job",
+    "company": "company companyname account accountname organization organisation org orgname "
+               "organizationname organisationname employer business businessname firm firma "
+               "associatedcompany leadname",  # Close: a lead is the company
+    "industry": "industry sector vertical companyindustry accountindustry",
+    "city": "city town locality ort ville",
+    "region": "state stateprovince stateregion province provincestate region county statecode "
+              "bundesland",
+    "country": "country countryregion countrycode nation land pays",
+    "time_zone": "timezone tz ianatimezone zone",
+    "linkedin_url": "linkedin linkedinurl linkedinprofile linkedinprofileurl",
+    "referrer_name": "referredby referrer referrername referral referredbyname",
+    "referrer_company": "referrercompany referredbycompany referralcompany",
+    "assistant_name": "assistant assistantname executiveassistant personalassistant gatekeeper",
+    "research_notes": "notes note researchnotes comments comment description background research",
+    "priority": "priority leadpriority",
+    "owner": "owner contactowner leadowner accountowner ownername assignedto salesrep rep "
+             "hubspotowner",
+    "source": "source leadsource originalsource",
+    "preferred_channel": "preferredchannel",
+    "phone_notes": "phonenotes phonenote phonetree dialnotes",
+    "extension": "extension ext phoneextension phoneext",
+    "custom_fields": "customfields",
+}.items() for key in keys.split()}
 
 # Prefixes CRMs put before a field name; tried off when the whole key is unknown.
 _PREFIXES = ("primarycontact", "contact", "person", "lead", "prospect", "mailing", "billing",
@@ -76,17 +80,13 @@ def header_key(header: str) -> str:
     return "".join(ch for ch in header.casefold() if ch.isalnum())
 
 
+_KINDS = (("mobile", re.compile("mobile|cell|handy|portable")), ("direct", re.compile("direct")),
+          ("assistant", re.compile("assistant|asst")), ("home", re.compile("home|private")))
+
+
 def phone_kind(key: str) -> str:
     """The PhoneNumber.kind a column name implies."""
-    if re.search(r"mobile|cell|handy|portable", key):
-        return "mobile"
-    if "direct" in key:
-        return "direct"
-    if "assistant" in key:
-        return "assistant"
-    if re.search(r"home|personal|private", key):
-        return "home"
-    return "office"
+    return next((kind for kind, pattern in _KINDS if pattern.search(key)), "office")
 
 
 @dataclass
@@ -97,7 +97,6 @@ class HeaderMap:
     phones: list[tuple[int, str]] = field(default_factory=list)  # (column, kind)
     emails: list[int] = field(default_factory=list)
     custom: list[int] = field(default_factory=list)  # unknown columns -> custom_fields
-    ignored: list[int] = field(default_factory=list)  # our own export's bookkeeping
     other_phones: int | None = None  # our export's "other_phones": "; "-joined, "(kind)" tagged
     ours: bool = False  # a dialer-tui export: values are taken exactly as written
 
@@ -121,8 +120,8 @@ def map_headers(headers: list[str]) -> HeaderMap:
     for i, header in enumerate(headers):
         key = header_key(header)
         if ours and header in EXPORT_BOOKKEEPING:
-            hmap.ignored.append(i)
-        elif ours and header == "other_phones":
+            continue
+        if ours and header == "other_phones":
             hmap.other_phones = i
         elif (name := _field_for(key)) is not None:
             hmap.fields.setdefault(name, []).append(i)
@@ -138,21 +137,17 @@ def map_headers(headers: list[str]) -> HeaderMap:
 # Country names and codes as CRMs write them -> ISO 3166 alpha-2. Other alpha-2 codes that
 # phonenumbers knows are accepted as they are (see `country_code`).
 _COUNTRIES = {
-    "US": "united states|united states of america|usa|us|u s a|u s|america|etats unis",
-    "CA": "canada|can",
-    "GB": "united kingdom|uk|u k|great britain|britain|england|scotland|wales|northern ireland|"
-          "gbr|gb",
-    "IE": "ireland|republic of ireland|eire|irl",
-    "DE": "germany|deutschland|allemagne|deu|ger",
-    "FR": "france|fra|frankreich",
-    "ES": "spain|espana|españa|esp", "IT": "italy|italia|ita", "NL": "netherlands|holland|nld|"
-    "the netherlands|nederland", "BE": "belgium|belgique|belgie|bel", "CH": "switzerland|schweiz|"
-    "suisse|che", "AT": "austria|osterreich|österreich|aut", "PT": "portugal|prt",
+    "US": "united states|united states of america|usa|u s a|u s|america|etats unis",
+    "CA": "canada|can", "IE": "ireland|republic of ireland|eire|irl",
+    "GB": "united kingdom|uk|u k|great britain|britain|england|scotland|wales|northern ireland|gbr",
+    "DE": "germany|deutschland|allemagne|deu|ger", "FR": "france|fra|frankreich",
+    "ES": "spain|espana|españa|esp", "IT": "italy|italia|ita", "PT": "portugal|prt",
+    "NL": "netherlands|the netherlands|holland|nederland|nld", "BE": "belgium|belgique|belgie|bel",
+    "CH": "switzerland|schweiz|suisse|che", "AT": "austria|osterreich|österreich|aut",
     "SE": "sweden|sverige|swe", "NO": "norway|norge|nor", "DK": "denmark|danmark|dnk",
     "FI": "finland|suomi|fin", "PL": "poland|polska|pol", "AU": "australia|aus",
     "NZ": "new zealand|nzl", "MX": "mexico|méxico|mex", "BR": "brazil|brasil|bra",
-    "IN": "india|ind", "JP": "japan|jpn", "CN": "china|chn", "SG": "singapore|sgp",
-    "ZA": "south africa|zaf", "IL": "israel|isr", "AE": "united arab emirates|uae|are",
+    "IN": "india|ind", "JP": "japan|jpn", "SG": "singapore|sgp", "ZA": "south africa|zaf",
 }
 _COUNTRY_LOOKUP = {name: code for code, names in _COUNTRIES.items() for name in names.split("|")}
 
@@ -160,12 +155,10 @@ _COUNTRY_LOOKUP = {name: code for code, names in _COUNTRIES.items() for name in 
 @lru_cache(maxsize=1024)
 def country_code(text: str) -> str | None:
     """'United Kingdom', 'uk', 'GBR', 'gb' -> 'GB'; None when not recognised."""
-    import phonenumbers
-
     key = " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
     if key in _COUNTRY_LOOKUP:
         return _COUNTRY_LOOKUP[key]
-    if len(key) == 2 and key.upper() in phonenumbers.SUPPORTED_REGIONS:
+    if len(key) == 2 and key.upper() in pnu.SUPPORTED_REGIONS:
         return key.upper()
     return None
 
@@ -183,15 +176,11 @@ def priority_value(text: str) -> int | None:
 
 
 # What people type in a spreadsheet's time-zone column instead of an IANA name.
-_TZ_ALIASES = {
-    "et": "America/New_York", "est": "America/New_York", "edt": "America/New_York",
-    "eastern": "America/New_York", "ct": "America/Chicago", "cst": "America/Chicago",
-    "cdt": "America/Chicago", "central": "America/Chicago", "mt": "America/Denver",
-    "mst": "America/Denver", "mdt": "America/Denver", "mountain": "America/Denver",
-    "pt": "America/Los_Angeles", "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles",
-    "pacific": "America/Los_Angeles", "akst": "America/Anchorage", "alaska": "America/Anchorage",
-    "hst": "Pacific/Honolulu", "hawaii": "Pacific/Honolulu", "arizona": "America/Phoenix",
-}
+_TZ_ALIASES = {alias: zone for zone, aliases in {
+    "America/New_York": "et est edt eastern", "America/Chicago": "ct cst cdt central",
+    "America/Denver": "mt mst mdt mountain", "America/Los_Angeles": "pt pst pdt pacific",
+    "America/Anchorage": "akst akdt alaska", "Pacific/Honolulu": "hst hawaii",
+    "America/Phoenix": "arizona"}.items() for alias in aliases.split()}
 
 
 @lru_cache(maxsize=1)
@@ -219,10 +208,9 @@ _SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "phd", "md", "cpa", "esq"}
 def split_name(full: str) -> tuple[str, str]:
     """'Dr. Jane A. Smith' -> ('Jane', 'A. Smith'); 'Smith, Jane' -> ('Jane', 'Smith')."""
     full = " ".join(full.split())
-    if "," in full:
-        left, _, right = full.partition(",")
-        if right.strip().strip(".").casefold() not in _SUFFIXES and left and right.strip():
-            full = f"{right.strip()} {left.strip()}"
+    left, comma, right = full.partition(",")
+    if comma and left and right.strip() and right.strip(" .").casefold() not in _SUFFIXES:
+        full = f"{right.strip()} {left}"
     parts = full.split(" ")
     while len(parts) > 1 and parts[0].rstrip(".").casefold() in _HONORIFICS:
         parts.pop(0)
@@ -230,63 +218,216 @@ def split_name(full: str) -> tuple[str, str]:
 
 
 def split_referrer(text: str) -> tuple[str, str]:
-    """'Sam Patel (Northwind)', 'Sam Patel at Northwind', 'Sam Patel, Northwind' -> name, company."""
+    """'Sam Patel (Northwind)', 'Sam Patel at Northwind', 'Sam Patel, Northwind' -> name, firm."""
     m = (re.fullmatch(r"(.+?)\s*\((.+)\)", text) or re.fullmatch(r"(.+?)\s+(?:at|@)\s+(.+)", text)
          or re.fullmatch(r"(\S+\s+\S.*?),\s*(.+)", text))
     return (m.group(1).strip(), m.group(2).strip()) if m else (text, "")
 
 
-class FastPhoneParser:
-    """`domain.phones.parse_phone`'s answer for bulk imports, at a third of its cost.
+def name_key(first: str, last: str, company: str) -> str:
+    """The search key stored on each prospect (repo.search lower-cases its needle the same)."""
+    return " ".join(f"{first} {last} {company}".split()).lower()
 
-    parse_phone works out the number's region four times and parses the E.164 form again for the
+
+# Terminal escape sequences (CSI, OSC such as OSC 52 clipboard writes, 8-bit forms), then any
+# C0/C1 control character left: imported text is shown in a terminal and must never drive it.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]?|\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|"
+                      r"\x1b[@-Z\\-_]?|\x9b[0-?]*[ -/]*[@-~]?|\x9d[^\x07\x9c]*[\x07\x9c]?")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # not tab, LF, CR
+EMAIL = re.compile(r"[^@\s;,<>'\"]+@[^@\s;,<>'\"]+\.[^@\s;,<>'\"]+")
+
+
+def clean(value: str) -> tuple[str, bool]:
+    """Line ends made LF; escape sequences and control characters removed (True if any were)."""
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if CONTROL.search(value):
+        return CONTROL.sub("", _ESCAPES.sub("", value)), True
+    return value, False
+
+
+def unneutralise(value: str) -> str:
+    """Undo the exporter's formula apostrophe (see exporter.py's docstring)."""
+    return value[1:] if value[:1] == "'" and value[1:2] in FORMULA_TRIGGERS else value
+
+
+def parse_phone_fast(raw: str, region: str) -> tuple[str, str, str, str] | str:
+    """`domain.phones.parse_phone`'s answer at a third of its cost, for bulk imports:
+    (e164, extension, number_type, time_zones) of a valid number, else the reason it is not.
+
+    parse_phone works out a number's region four times and parses the E.164 form again for the
     time zones; at 100k rows that is most of an import. This asks phonenumbers once for each
-    fact, with the same rules (tests/store/test_import.py checks both agree). Returns
-    (e164, extension, number_type, time_zones) for a valid number, else the reason as a str."""
+    fact, with the same rules (tests/store/test_import.py checks that both agree)."""
+    text = raw.strip()
+    if not text:
+        return "empty phone number"
+    if len(text) > 64:
+        return "too long to be a phone number"
+    body, ext = domain_phones._split_extension(text)
+    if body.startswith("00") and not body.startswith("000"):
+        body = "+" + body[2:]
+    try:
+        num = pnu.parse(body, region.upper())
+    except pnu.NumberParseException as exc:
+        return domain_phones._parse_reason(exc)
+    ext = ext or num.extension or ""
+    # is_valid_number + number_type + region_code_for_number in one walk: each of them matches
+    # the number against the region's patterns, the costly part.
+    cc, nsn, rc, ntype = num.country_code, pnu.national_significant_number(num), None, _UNKNOWN
+    regions = pnu.COUNTRY_CODE_TO_REGION_CODE.get(cc, ())
+    if len(regions) == 1:
+        rc, md = regions[0], PhoneMetadata.metadata_for_region_or_calling_code(cc, regions[0])
+        ntype = _UNKNOWN if md is None else pnu._number_type_helper(nsn, md)
+    for candidate in regions if len(regions) > 1 else ():  # region_code_for_number's walk
+        md = PhoneMetadata.metadata_for_region(candidate, None)
+        if md is None:
+            continue
+        if md.leading_digits is not None:
+            if re_compile(md.leading_digits).match(nsn):
+                rc, ntype = candidate, pnu._number_type_helper(nsn, md)
+                break
+        elif (found := pnu._number_type_helper(nsn, md)) != _UNKNOWN:
+            rc, ntype = candidate, found
+            break
+    if ntype == _UNKNOWN:
+        if not pnu.is_possible_number(num):
+            return f"not a possible number for {rc or region}"
+        return "not a valid number"
+    if pnu.is_number_type_geographical(ntype, cc):
+        zones = pn_tz.time_zones_for_geographical_number(num)
+    else:
+        zones = pn_tz.time_zones_for_number(num)
+    zones = [z for z in zones if z != "Etc/Unknown"]
+    return (pnu.format_number(num, pnu.PhoneNumberFormat.E164), ext,
+            domain_phones._TYPE_NAMES.get(ntype, "unknown"),
+            " ".join(sorted(zones)) if len(zones) <= domain_phones.MAX_MEANINGFUL_ZONES else "")
 
-    def __init__(self) -> None:
-        import phonenumbers
-        from phonenumbers import phonenumberutil as pnu
-        from phonenumbers import timezone as pn_tz
-        from phonenumbers.phonemetadata import PhoneMetadata
 
-        from dialer_tui.domain import phones
+@dataclass(slots=True)
+class RowValues:
+    """What one CSV row says about a prospect."""
 
-        self._pn, self._pnu, self._tz, self._md = phonenumbers, pnu, pn_tz, PhoneMetadata
-        self._domain = phones
-        self._unknown = phonenumbers.PhoneNumberType.UNKNOWN
+    fields: dict  # prospect column -> value, non-empty ones only
+    phones: list  # PhoneNumber column dicts, valid numbers only, without prospect_id
+    email_key: str
+    custom: dict
+    notes: list  # what was dropped or changed, for the import's warnings
+    phone_errors: list  # (raw, reason) of numbers that are not valid
+    line: int = 0  # where the record starts in the file (the importer sets it)
 
-    def parse(self, raw: str, region: str) -> tuple[str, str, str, str] | str:
-        pn, pnu, dp = self._pn, self._pnu, self._domain
-        text = raw.strip()
-        if not text:
-            return "empty phone number"
-        if len(text) > 64:
-            return "too long to be a phone number"
-        body, ext = dp._split_extension(text)
-        if body.startswith("00") and not body.startswith("000"):
-            body = "+" + body[2:]
-        try:
-            num = pn.parse(body, region.upper())
-        except pn.NumberParseException as exc:
-            return dp._parse_reason(exc)
-        if num.extension and not ext:
-            ext = num.extension
-        cc, rc, ntype = num.country_code, pnu.region_code_for_number(num), self._unknown
-        if rc is not None:  # is_valid_number and number_type in one pass
-            md = self._md.metadata_for_region_or_calling_code(cc, rc)
-            if md is not None and (rc == pnu.REGION_CODE_FOR_NON_GEO_ENTITY
-                                   or cc == pnu.country_code_for_valid_region(rc)):
-                ntype = pnu._number_type_helper(pnu.national_significant_number(num), md)
-        if ntype == self._unknown:
-            if not pn.is_possible_number(num):
-                return f"not a possible number for {rc or region}"
-            return "not a valid number"
-        if pnu.is_number_type_geographical(ntype, cc):
-            zones = self._tz.time_zones_for_geographical_number(num)
-        else:
-            zones = self._tz.time_zones_for_number(num)
-        zones = [z for z in zones if z != "Etc/Unknown"]
-        zone_text = " ".join(sorted(zones)) if len(zones) <= dp.MAX_MEANINGFUL_ZONES else ""
-        return (pn.format_number(num, pn.PhoneNumberFormat.E164), ext,
-                dp._TYPE_NAMES.get(ntype, "unknown"), zone_text)
+
+class RowReader:
+    def __init__(self, headers: list[str], *, region: str, source: str):
+        self.headers, self.region, self.source = headers, region, source
+        self.hmap = map_headers(headers)
+        self.text_fields = [(f, cols) for f, cols in self.hmap.fields.items()
+                            if f not in ("full_name", "phone_notes", "extension", "custom_fields")]
+        self.phone_cols = [(col, kind, False) for col, kind in self.hmap.phones]
+        if self.hmap.other_phones is not None:  # our export's "+1... (mobile); +44... (office)"
+            self.phone_cols.append((self.hmap.other_phones, "office", True))
+
+    def read(self, cells: list[str], *, scrub: bool) -> RowValues | None:
+        """None for a blank row. `scrub`: the cells may hold control characters or CRs."""
+        notes: list[str] = []
+        width = len(self.headers)
+        if len(cells) != width:
+            if any(c.strip() for c in cells[width:]):
+                notes.append(f"{len(cells) - width} cells beyond the last column ignored")
+            cells[:] = (cells + [""] * width)[:width]
+        if scrub:
+            for i, value in enumerate(cells):
+                cells[i], changed = clean(value)
+                if changed:
+                    notes.append(f"control characters removed from {self.headers[i]!r}")
+        if not any(cells):
+            return None
+        fields = {}
+        for name, cols in self.text_fields:  # _value, inlined: this loop runs for every cell
+            for col in cols:
+                if value := cells[col].strip():
+                    fields[name] = unneutralise(value) if value[0] == "'" else value
+                    break
+        if "first_name" not in fields and "last_name" not in fields:
+            if full := _value(cells, self.hmap.fields.get("full_name", ())):
+                first, last = split_name(full)
+                fields.update({"first_name": first, "last_name": last} if last
+                              else {"first_name": first})
+        custom = {self.headers[i]: v for i in self.hmap.custom if (v := cells[i].strip())}
+        self._normalise(cells, fields, custom, notes)
+        email_key = ""
+        for col in self.hmap.emails:
+            raw = cells[col].strip().removeprefix("'")
+            m = EMAIL.search(raw)
+            if m and not email_key:
+                fields["email"], email_key = m.group(0), m.group(0).lower()
+            elif raw and not m:
+                notes.append(f"email {raw!r} ignored: not an email address")
+        phones, errors = self._phones(cells, fields.get("country") or self.region)
+        return RowValues(fields, phones, email_key, custom, notes, errors)
+
+    def _normalise(self, cells: list[str], fields: dict, custom: dict, notes: list[str]) -> None:
+        for name, norm, what in (("country", country_code, "country"),
+                                 ("time_zone", time_zone, "IANA time zone"),
+                                 ("priority", priority_value, "priority")):
+            if name in fields:
+                value = norm(fields[name])
+                if value is None:  # kept where a rep can still see it
+                    notes.append(f"{name} {fields[name]!r} ignored: not a {what} we know")
+                    custom[name] = fields.pop(name)
+                elif value == 0:
+                    del fields[name]  # priority 0 is the default: nothing to fill on a merge
+                else:
+                    fields[name] = value
+        if "referrer_name" in fields and "referrer_company" not in fields and not self.hmap.ours:
+            name, company = split_referrer(fields["referrer_name"])
+            if company:
+                fields["referrer_name"], fields["referrer_company"] = name, company
+        if "source" not in fields and self.source:
+            fields["source"] = self.source
+        if blob := _value(cells, self.hmap.fields.get("custom_fields", ())):
+            try:
+                extra = json.loads(blob)
+            except ValueError:
+                extra = None
+            if isinstance(extra, dict):
+                custom.update({str(k): v for k, v in extra.items()})
+            else:
+                notes.append("custom_fields is not a JSON object; kept as text")
+                custom["custom_fields"] = blob
+
+    def _phones(self, cells: list[str], region: str) -> tuple[list, list]:
+        hmap, phones, errors, seen = self.hmap, [], [], set()
+        for col, kind, tagged in self.phone_cols:
+            if not (cell := cells[col].strip()):
+                continue
+            for raw in re.split(r"\s*[;|]\s*", cell) if (";" in cell or "|" in cell) else [cell]:
+                raw, this_kind = raw.strip().removeprefix("'"), kind
+                if tagged and (m := re.fullmatch(r"(.*?)\s*\((\w+)\)", raw)):
+                    raw, this_kind = m.group(1), m.group(2)
+                if not raw:
+                    continue
+                parsed = parse_phone_fast(raw, region)
+                if isinstance(parsed, str):
+                    errors.append((raw, parsed))
+                elif parsed[0] not in seen:
+                    seen.add(parsed[0])
+                    if parsed[2] == "mobile" and not hmap.ours:  # our export's kinds stand
+                        this_kind = "mobile"
+                    phones.append({"e164": parsed[0], "extension": parsed[1], "raw": raw,
+                                   "kind": this_kind, "valid": True, "number_type": parsed[2],
+                                   "time_zones": parsed[3], "note": ""})
+        if phones and (ext := re.sub(r"\D", "", _value(cells, hmap.fields.get("extension", ())))):
+            if target := next((p for p in phones if not p["extension"]), None):
+                target["extension"] = ext
+        if phones and (note := _value(cells, hmap.fields.get("phone_notes", ()))):
+            by_kind = {p["kind"]: p for p in reversed(phones)}  # the first of each kind
+            (by_kind.get("office") or by_kind.get("direct") or phones[0])["note"] = note
+        return phones, errors
+
+
+def _value(cells: list[str], cols) -> str:
+    """The first non-empty cell of a field's columns, as the exporter wrote it before."""
+    for col in cols:
+        if value := cells[col].strip():
+            return unneutralise(value)
+    return ""

@@ -17,10 +17,11 @@ from typing import Iterable, Iterator
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from dialer_tui.store.engine import reader
 from dialer_tui.store.models import PhoneNumber, Prospect, Touch
 
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\n")
-PHONE_COLUMNS = ("mobile_phone", "direct_phone", "office_phone", "assistant_phone", "home_phone")
+PHONE_COLUMNS = ("office_phone", "direct_phone", "mobile_phone", "assistant_phone", "home_phone")
 TOUCH_COLUMNS = ("prospect_id", "name", "company", "phone", "channel", "outcome", "started_at",
                  "duration_s", "note", "template_id", "rep")
 _YIELD_PER = 2000  # rows fetched at a time: memory stays flat however big the table
@@ -28,7 +29,7 @@ _YIELD_PER = 2000  # rows fetched at a time: memory stays flat however big the t
 
 def neutralise(cell: str) -> str:
     """The cell as a spreadsheet must not evaluate it."""
-    return "'" + cell if cell[:1] in FORMULA_TRIGGERS and cell else cell
+    return "'" + cell if cell[:1] in FORMULA_TRIGGERS else cell
 
 
 def _text(value: object) -> str:
@@ -91,7 +92,7 @@ def export_prospects(engine: Engine, path: Path) -> int:
     columns = prospect_columns()
 
     def rows() -> Iterator[list[str]]:
-        with engine.connect() as conn:
+        with reader(engine).connect() as conn:
             prospects = conn.execute(
                 select(p).order_by(p.c.id).execution_options(yield_per=_YIELD_PER))
             # Both streams are ordered by prospect id: a merge join keeps memory flat.
@@ -121,7 +122,7 @@ def export_touches(engine: Engine, path: Path) -> int:
             .execution_options(yield_per=_YIELD_PER))
 
     def rows() -> Iterator[list[str]]:
-        with engine.connect() as conn:
+        with reader(engine).connect() as conn:
             for r in conn.execute(stmt):
                 name = f"{r.first_name} {r.last_name}".strip()
                 yield [_text(r.prospect_id), name, r.company, r.phone_e164, r.channel, r.outcome,
