@@ -36,7 +36,8 @@ POLL_S = 3.0  # how soon another rep's outcome shows in this queue
 # (seconds: long enough for a frame, far shorter than a dial). Tests set them to 0.
 REFRESH_DELAY = 0.2
 PREFETCH_DELAY = 0.2
-NEEDS_PROSPECT = {"outcome", "skip", "snooze", "add_phone", "edit_notes", "dial", "next_number"}
+NEEDS_PROSPECT = {"outcome", "skip", "snooze", "add_phone", "edit_notes", "dial", "next_number",
+                  "history"}
 
 WELCOME = """Welcome to dialer-tui.
 
@@ -64,6 +65,8 @@ class CockpitScreen(OutcomeActions, Screen):
         Binding("v", "stopwatch", "Stopwatch", id="cockpit.stopwatch", show=False),
         Binding("p", "toggle_script", "Script/dossier", id="cockpit.toggle_script", show=False),
         Binding("r", "refresh", "Refresh", id="cockpit.refresh", show=False),
+        Binding("h", "history", "History", id="cockpit.history", show=False),
+        Binding("S", "stats", "Stats", id="cockpit.stats", show=False),
         Binding("question_mark", "help", "Help", id="cockpit.help"),
         Binding("escape", "focus_queue", "Back to queue", id="cockpit.focus_queue", show=False),
     ]
@@ -336,6 +339,17 @@ class CockpitScreen(OutcomeActions, Screen):
 
         rows = [(k, d, i) for k, d, i, _a in self.binding_rows()]
         self.app.push_screen(HelpScreen(rows))
+
+    def action_history(self) -> None:
+        from dialer_tui.screens.history import HistoryScreen
+
+        if self.current_id is not None:
+            self.app.push_screen(HistoryScreen(self.current_id))
+
+    def action_stats(self) -> None:
+        from dialer_tui.screens.stats import StatsScreen
+
+        self.app.push_screen(StatsScreen())
 
     @on(Input.Submitted, "#note")
     def _note_submitted(self, event: Input.Submitted) -> None:
