@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from dialer_tui.domain.phones import PhoneError, parse_phone
+from dialer_tui.services.csv_headers import name_key
 from dialer_tui.store import repo
 from dialer_tui.store.models import PhoneNumber, Prospect
 
@@ -23,11 +24,6 @@ class ReferralForm:
 def _split(full: str) -> tuple[str, str]:
     parts = " ".join(full.split()).split(" ", 1)
     return parts[0], parts[1] if len(parts) > 1 else ""
-
-
-def _name_key(first: str, last: str, company: str) -> str:
-    # Must match services.importer.name_key: repo.search looks prospects up by it.
-    return " ".join(f"{first} {last} {company}".split()).casefold()
 
 
 def create_referral(session: Session, *, referrer_id: int, form: ReferralForm, region: str,
@@ -55,7 +51,7 @@ def create_referral(session: Session, *, referrer_id: int, form: ReferralForm, r
                    country=referrer.country, referrer_prospect_id=referrer_id,
                    referrer_name=referrer.name, referrer_company=referrer.company,
                    source="referral", owner=referrer.owner, priority=referrer.priority + 1,
-                   name_key=_name_key(first, last, company), created_at=at, updated_at=at,
+                   name_key=name_key(first, last, company), created_at=at, updated_at=at,
                    queue_due_at=at)
     session.add(new)
     session.flush()

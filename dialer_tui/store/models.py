@@ -92,7 +92,7 @@ class Prospect(SQLModel, table=True):
     first_name: str = ""
     last_name: str = ""
     title: str = ""
-    company: str = Field(default="", index=True)
+    company: str = ""
     industry: str = ""
     city: str = ""
     region: str = ""  # state / province / county, as given (e.g. "FL", "Ontario")
@@ -107,12 +107,14 @@ class Prospect(SQLModel, table=True):
     assistant_name: str = ""
     preferred_channel: str = ""
     research_notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    status: str = Field(default=STATUS_NEW, index=True)
+    status: str = STATUS_NEW
     priority: int = 0  # higher is called first among new prospects
     owner: str = ""
     source: str = ""
     custom_fields: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
-    name_key: str = Field(default="", index=True)  # lower-cased "first last company" for search
+    # lower-cased "first last company" for search (a substring match: no index would serve it,
+    # and every index is paid for on each imported row)
+    name_key: str = ""
     created_at: datetime = _ts(nullable=False, default_factory=utcnow)
     updated_at: datetime = _ts(nullable=False, default_factory=utcnow)
     recycle_at: Optional[datetime] = _ts(default=None)
