@@ -8,6 +8,7 @@ default the platformdirs config dir); `settings.yaml` there holds the rep's own 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -98,12 +99,32 @@ def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise ConfigError(path, f"YAML syntax error: {exc.problem or exc.context}",
+        message = exc.problem or exc.context
+        if exc.context_mark is not None and "quoted scalar" in (exc.context or "") and \
+                "unexpected" in (exc.problem or ""):
+            # A quote never closed runs to the end of the file (or the next "---"): point at
+            # the line where it opens, not at the last line.
+            mark = exc.context_mark
+            message = f"{exc.problem} {exc.context} that starts here (a quote is not closed)"
+        raise ConfigError(path, f"YAML syntax error: {message}",
                           line=mark.line + 1 if mark else None,
-                          column=mark.column + 1 if mark else None) from None
+                          column=mark.column + 1 if mark else None,
+                          key=_key_before(text, mark)) from None
     except yaml.YAMLError as exc:
         raise ConfigError(path, f"YAML error: {exc}") from None
     return data, node
+
+
+def _key_before(text: str, mark: yaml.Mark | None) -> str:
+    """The key to look at on the line of a syntax error: the last `key:` up to the error, else
+    the first one after it."""
+    lines = text.splitlines()
+    if mark is None or mark.line >= len(lines):
+        return ""
+    line, key = lines[mark.line] + " ", re.compile(r"([A-Za-z_][\w-]*)\s*:(?=\s)")
+    before = key.findall(line[:mark.column + 1] + " ")
+    after = key.search(line, mark.column)
+    return before[-1] if before else after.group(1) if after else ""
 
 
 def load_model(path: Path, model: type[M], *, empty_ok: bool = False) -> M:

@@ -143,7 +143,10 @@ def search(session: Session, *, text: str, e164: str | None = None, limit: int =
         like = f"%{_escape_like(needle)}%"
         query = (select(Prospect).where(or_(col(Prospect.name_key).like(like, escape="\\"),
                                             col(Prospect.email_key).like(like, escape="\\")))
-                 .order_by(col(Prospect.name_key)).limit(limit))
+                 # `|| ''`: sort the few matches after one table scan; where an older
+                 # database still has an index on name_key, ordering by the bare column makes
+                 # SQLite walk it and fetch every row (113 ms vs 21 ms at 100k prospects).
+                 .order_by(col(Prospect.name_key).concat("")).limit(limit))
         for p in session.exec(query):
             found.setdefault(p.id, p)  # type: ignore[arg-type]
     digits = re.sub(r"\D", "", text)
