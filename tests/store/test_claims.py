@@ -39,7 +39,9 @@ def test_eight_processes_claim_200_prospects_none_twice(any_db):
     ids = {add_prospect(engine, first=f"P{i}", at=AT,
                         numbers=[(f"+1212555{1000 + i:04d}", "office")]) for i in range(200)}
     engine.dispose()
-    ctx = mp.get_context("spawn")
+    # fork: the children inherit this module (spawn would need it importable by name, which
+    # pytest's importlib mode does not give); each opens its own engine after the fork.
+    ctx = mp.get_context("fork")
     out = ctx.Queue()
     procs = [ctx.Process(target=_claim_all, args=(any_db, f"rep{n}", out), daemon=True)
              for n in range(8)]
