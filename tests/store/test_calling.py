@@ -16,6 +16,12 @@ TUE = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)  # 10:00 in New York
 NY = ZoneInfo("America/New_York")
 
 
+@pytest.fixture
+def engine(any_engine):
+    """Every test here runs on SQLite and on PostgreSQL (when a server is configured)."""
+    return any_engine
+
+
 def _log(engine, bundle, pid, outcome, at=TUE, **kw):
     with Session(engine, expire_on_commit=False) as s:
         return log_outcome(s, bundle, prospect_id=pid, outcome=outcome, at=at, **kw)
