@@ -286,7 +286,7 @@ def _is_call_step(cf, step: int) -> bool:
 
 def _has_open_step(session: Session, prospect_id: int, step: int) -> bool:
     return session.exec(select(FollowUp.id).where(
-        FollowUp.prospect_id == prospect_id, FollowUp.status == FU_OPEN,
+        FollowUp.prospect_id == prospect_id, repo.follow_up_is_open(),
         FollowUp.step_index == step)).first() is not None
 
 

@@ -7,15 +7,18 @@ queue window is full. Nothing here loops over every prospect."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterator
+from functools import lru_cache
+from typing import NamedTuple
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, exists, or_, update
 from sqlmodel import Session, col, select
 
 from dialer_tui.domain import calling_hours
 from dialer_tui.domain.calling_hours import Verdict
+from dialer_tui.domain.phones import area_code, region_of
+from dialer_tui.domain.regions import get_zone
 from dialer_tui.services.bundle import Bundle
 from dialer_tui.services.targets import dialable, pick_number, target_for
 from dialer_tui.store import repo
@@ -27,12 +30,13 @@ from dialer_tui.store.models import (
     RANK_PROMISED,
     STATUS_DNC,
     TERMINAL_STATUSES,
-    FollowUp,
-    PhoneNumber,
+    DncEntry,
     Prospect,
+    UTCDateTime,
 )
 
-PAGE = 400
+MIN_PAGE = 20  # rows read at least per page
+MAX_PAGE = 2_000  # and at most (the IN lists of the page's fact queries)
 WINDOW_24H = timedelta(hours=24)
 _KIND_RANK = {"callback": RANK_CALLBACK, "promise": RANK_PROMISED, "cadence": RANK_CADENCE}
 _REASON_RANK = {name: rank for rank, name in RANK_NAMES.items()}
@@ -67,62 +71,97 @@ class QueueItem:
         }
 
 
-def _candidates(session: Session, at: datetime, rep: str) -> Iterator[list[Prospect]]:
-    """Prospects due now, in queue order, a page at a time (keyset on the order)."""
-    query = (select(Prospect)
-             # Terminal prospects carry their recycle date as the due time (none for
-             # do-not-call), so one condition covers both the due and the recycled.
-             .where(col(Prospect.queue_due_at) <= at,
-                    or_(col(Prospect.claim_expires_at).is_(None),
-                        col(Prospect.claim_expires_at) <= at, Prospect.claimed_by == rep))
-             .order_by(col(Prospect.queue_rank), col(Prospect.priority).desc(),
-                       col(Prospect.queue_due_at), col(Prospect.id)))
-    offset = 0
-    while True:
-        page = list(session.exec(query.offset(offset).limit(PAGE)))
-        if not page:
-            return
-        yield page
-        offset += len(page)
+class _Candidate(NamedTuple):
+    """The prospect columns the queue reads (plain tuples: ORM objects with six converted
+    datetimes cost ~25 us a row), and whether a do-not-call entry names the person."""
+
+    id: int
+    first_name: str
+    last_name: str
+    company: str
+    status: str
+    recycle_at: datetime | None
+    queue_rank: int
+    queue_due_at: datetime | None
+    time_zone: str
+    region: str
+    country: str
+    dnc_person: bool
 
 
-@dataclass
-class _PageFacts:
-    phones: dict[int, list[PhoneNumber]]
-    dnc: set[str]
-    dnc_people: set[int]
-    recent: dict
-    use_counts: dict[int, int]
-    due: dict[int, FollowUp] = field(default_factory=dict)
+# Prospects due now (`at`), in queue order, a page at a time; built once, bound at execution.
+_CANDIDATES = (
+    select(Prospect.id, Prospect.first_name, Prospect.last_name,  # type: ignore[call-overload]
+           Prospect.company, Prospect.status, Prospect.recycle_at, Prospect.queue_rank,
+           Prospect.queue_due_at, Prospect.time_zone, Prospect.region, Prospect.country,
+           exists().where(DncEntry.prospect_id == Prospect.id))
+    # Terminal prospects carry their recycle date as the due time (none for do-not-call), so
+    # one condition covers both the due and the recycled.
+    .where(col(Prospect.queue_due_at) <= bindparam("at", type_=UTCDateTime()),
+           or_(col(Prospect.claim_expires_at).is_(None),
+               col(Prospect.claim_expires_at) <= bindparam("at", type_=UTCDateTime()),
+               Prospect.claimed_by == bindparam("rep")))
+    .order_by(col(Prospect.queue_rank), col(Prospect.priority).desc(),
+              col(Prospect.queue_due_at), col(Prospect.id))
+    .limit(bindparam("size")).offset(bindparam("skip")))
 
 
-def _facts(session: Session, page: list[Prospect], at: datetime) -> _PageFacts:
-    ids = [p.id for p in page]
-    phones = repo.phones_of(session, prospect_ids=ids)  # type: ignore[arg-type]
-    facts = _PageFacts(
-        phones=phones,
-        dnc=repo.dnc_numbers(session, e164s=[n.e164 for ns in phones.values() for n in ns]),
-        dnc_people=repo.dnc_people(session, prospect_ids=ids),  # type: ignore[arg-type]
-        recent=repo.recent_touches(session, prospect_ids=ids, since=at - WINDOW_24H),  # type: ignore[arg-type]
-        use_counts=repo.phone_use_counts(session, prospect_ids=ids),  # type: ignore[arg-type]
-    )
-    for fu in session.exec(select(FollowUp).where(col(FollowUp.prospect_id).in_(ids),
-                                                  repo.follow_up_is_open(),  # the prospect index
-                                                  FollowUp.due_start <= at)):
-        held = facts.due.get(fu.prospect_id)
-        if held is None or (_KIND_RANK[fu.kind], fu.due_start) < (_KIND_RANK[held.kind],
-                                                                   held.due_start):
-            facts.due[fu.prospect_id] = fu  # the strongest reason due now wins
-    return facts
+def _page_size(limit: int, found: int, scanned: int) -> int:
+    """Rows to read next: enough to fill the window at the share of callable rows seen so far.
+
+    The first page is limit * 1.5 (most of the head is callable at most hours), so a small
+    window (the cockpit's first frame) reads a small page; later pages grow with the gap."""
+    if scanned == 0:
+        size = limit + limit // 2
+    elif found == 0:
+        size = 2 * scanned
+    else:
+        size = -(-(limit - found) * scanned * 5 // (found * 4))  # ceil(gap / share * 1.25)
+    return max(MIN_PAGE, min(size, MAX_PAGE))
 
 
-def _judge(bundle: Bundle, prospect: Prospect, phone: PhoneNumber | None, at: datetime,
-           recent: list) -> Verdict:
-    calls = [t for t in recent if t.channel in ("call", "voicemail")]
-    return calling_hours.judge(bundle.rules, target_for(prospect, phone), at,
-                               attempts_24h=len(calls),
-                               oldest_attempt_24h=calls[-1].started_at if calls else None,
-                               user_window=bundle.settings.window())
+@lru_cache(maxsize=65536)
+def _number_key(zones: str, e164: str) -> tuple:
+    """What of a number the calling-hours plan depends on (see _Verdicts)."""
+    region = region_of(e164)
+    if region and zones and all(get_zone(z) is not None for z in zones.split()):
+        return (zones, region, area_code(e164))
+    return (zones, e164)
+
+
+class _Verdicts:
+    """calling_hours.judge() at one instant with one user window, memoised within a build.
+
+    Most rows share a verdict with others: the verdict is a function of the calling-hours plan,
+    and the plan of (number's zones, number's country, NANP area code, prospect's zone, region
+    and country) whenever the number's zones are all known and its country is: only then can
+    nothing else of the E.164 number count (otherwise the number itself is part of the key).
+    The attempts only matter once they reach the plan's cap (Verdict.attempt_cap): a verdict
+    below the cap is the verdict with no attempts, so only those are shared."""
+
+    def __init__(self, bundle: Bundle, at: datetime) -> None:
+        self.rules, self.at, self.window = bundle.rules, at, bundle.settings.window()
+        self.memo: dict[tuple, Verdict] = {}
+
+    def _key(self, prospect, phone) -> tuple:
+        place = (prospect.time_zone, prospect.region, prospect.country)
+        if phone is None:
+            return place
+        return _number_key(phone.time_zones, phone.e164) + place
+
+    def __call__(self, prospect, phone, calls: list[datetime]) -> Verdict:
+        key = self._key(prospect, phone)
+        attempts = len(calls)
+        found = self.memo.get(key)
+        if found is not None and (found.attempt_cap is None or attempts < found.attempt_cap):
+            return found
+        verdict = calling_hours.judge(self.rules, target_for(prospect, phone), self.at,
+                                      attempts_24h=attempts,
+                                      oldest_attempt_24h=calls[-1] if calls else None,
+                                      user_window=self.window)
+        if verdict.attempt_cap is None or attempts < verdict.attempt_cap:
+            self.memo[key] = verdict
+        return verdict
 
 
 def build_queue(session: Session, bundle: Bundle, *, at: datetime, limit: int = 200,
@@ -135,44 +174,79 @@ def build_queue(session: Session, bundle: Bundle, *, at: datetime, limit: int = 
     promise is kept even with an email task left undone."""
     items: list[QueueItem] = []
     scanned = 0
-    for page in _candidates(session, at, rep):
-        facts = _facts(session, page, at)
-        for prospect in page:
-            item = _item(bundle, prospect, facts, at, rep)
-            if item is not None:
-                items.append(item)
-        scanned += len(page)
-        if len(items) >= limit or scanned >= max_scan:
+    verdicts = _Verdicts(bundle, at)
+    while len(items) < limit and scanned < max_scan:
+        size = min(_page_size(limit, len(items), scanned), max_scan - scanned)
+        rows = session.exec(_CANDIDATES, params={"at": at, "rep": rep, "size": size,
+                                                 "skip": scanned})
+        page = [_Candidate._make(row) for row in rows]
+        if not page:
             break
+        items.extend(_page_items(session, bundle, page, at, rep, verdicts))
+        scanned += len(page)
+        if len(page) < size:
+            break  # the end of the queue
     items.sort(key=lambda i: _REASON_RANK[i.reason])
     return items[:limit]
 
 
-def _item(bundle: Bundle, prospect: Prospect, facts: _PageFacts, at: datetime, rep: str
-          ) -> QueueItem | None:
-    pid = prospect.id
-    assert pid is not None
-    if pid in facts.dnc_people or prospect.status == STATUS_DNC:
-        return None
-    if prospect.status in TERMINAL_STATUSES and not (prospect.recycle_at
-                                                     and prospect.recycle_at <= at):
-        return None
-    fu = facts.due.get(pid)
-    if (fu is not None and fu.kind == FU_CALLBACK and fu.owner and rep and fu.owner != rep
-            and bundle.settings.callbacks_mine_only):
-        return None  # a callback asked of another rep stays theirs
+def _page_items(session: Session, bundle: Bundle, page: list[_Candidate], at: datetime,
+                rep: str, verdicts: _Verdicts) -> list[QueueItem]:
+    """The callable entries of one page, in page order.
+
+    In three steps, each reading only for the rows still in: dialable numbers and follow-ups
+    due (every row); how often each number was tried (rows with two dialable numbers or more);
+    calls in the last 24 h (rows callable now in a place that caps attempts)."""
+    ids = [p.id for p in page]
+    numbers_of = repo.dialable_numbers_of(session, prospect_ids=ids)
+    due: dict[int, repo.DueFollowUp] = {}
+    for fu in repo.due_follow_ups(session, prospect_ids=ids, at=at):
+        held = due.get(fu.prospect_id)
+        if held is None or (_KIND_RANK[fu.kind], fu.due_start) < (_KIND_RANK[held.kind],
+                                                                   held.due_start):
+            due[fu.prospect_id] = fu  # the strongest reason due now wins
+    mine_only = bundle.settings.callbacks_mine_only
+    kept = []  # (prospect, follow-up due or None, dialable numbers)
+    for prospect in page:
+        if prospect.dnc_person or prospect.status == STATUS_DNC:
+            continue
+        if prospect.status in TERMINAL_STATUSES and not (prospect.recycle_at
+                                                         and prospect.recycle_at <= at):
+            continue
+        fu = due.get(prospect.id)
+        if (fu is not None and fu.kind == FU_CALLBACK and fu.owner and rep and fu.owner != rep
+                and mine_only):
+            continue  # a callback asked of another rep stays theirs
+        numbers = numbers_of.get(prospect.id, [])
+        if not numbers and (fu is None or fu.channel == "call"):
+            continue  # a call with nothing to dial
+        kept.append((prospect, fu, numbers))
+    use_counts = repo.phone_use_counts(
+        session, prospect_ids=[p.id for p, _, numbers in kept if len(numbers) > 1])
+    judged = []  # (prospect, follow-up, number, verdict with no attempts counted)
+    for prospect, fu, numbers in kept:
+        phone = pick_number(numbers, use_counts)
+        verdict = verdicts(prospect, phone, [])
+        if not verdict.callable and (fu is None or fu.channel == "call"):
+            continue  # attempts can only block more
+        judged.append((prospect, fu, phone, verdict))
+    capped = [p.id for p, fu, _, v in judged
+              if v.attempt_cap is not None and (fu is None or fu.channel == "call")]
+    calls_of = repo.recent_call_times(session, prospect_ids=capped, since=at - WINDOW_24H)
+    items = []
+    for prospect, fu, phone, verdict in judged:
+        calls = calls_of.get(prospect.id)
+        if calls and (fu is None or fu.channel == "call"):
+            verdict = verdicts(prospect, phone, calls)
+            if not verdict.callable:
+                continue
+        items.append(_item(prospect, fu, phone, verdict))
+    return items
+
+
+def _item(prospect: _Candidate, fu: repo.DueFollowUp | None, phone: repo.DialableNumber | None,
+          verdict: Verdict) -> QueueItem:
     channel = fu.channel if fu is not None else "call"
-    numbers = dialable(facts.phones.get(pid, []), facts.dnc)
-    phone = pick_number(numbers, facts.use_counts)
-    recent = facts.recent.get(pid, [])
-    if channel == "call":
-        if phone is None:
-            return None
-        verdict = _judge(bundle, prospect, phone, at, recent)
-        if not verdict.callable:
-            return None
-    else:  # a cadence task on another channel: no calling hours apply
-        verdict = _judge(bundle, prospect, phone, at, [])
     reason = RANK_NAMES[_KIND_RANK[fu.kind]] if fu is not None else RANK_NAMES.get(
         prospect.queue_rank, "new")
     detail = reason
@@ -181,7 +255,8 @@ def _item(bundle: Bundle, prospect: Prospect, facts: _PageFacts, at: datetime, r
                   }.get(fu.kind, f"step {(fu.step_index or 0) + 1}: {fu.channel}")
     elif prospect.queue_rank == RANK_CALLBACK:
         detail = "callback"
-    return QueueItem(pid, prospect.name, prospect.company, phone.e164 if phone else "",
+    name = f"{prospect.first_name} {prospect.last_name}".strip()  # Prospect.name
+    return QueueItem(prospect.id, name, prospect.company, phone.e164 if phone else "",
                      phone.id if phone else None, phone.kind if phone else "", channel, reason,
                      detail, prospect.queue_due_at, verdict)
 
@@ -214,24 +289,25 @@ def explain(session: Session, bundle: Bundle, *, prospect_id: int, at: datetime)
     prospect = session.get(Prospect, prospect_id)
     if prospect is None:
         raise LookupError(f"no prospect with id {prospect_id}")
-    facts = _facts(session, [prospect], at)
-    phones = facts.phones.get(prospect_id, [])
+    phones = repo.phones_of(session, prospect_ids=[prospect_id]).get(prospect_id, [])
+    dnc = repo.dnc_numbers(session, e164s=[p.e164 for p in phones])
     reasons: list[str] = []
     numbers = []
     for p in phones:
-        state = ("on the do-not-call list" if p.do_not_call or p.e164 in facts.dnc else
+        state = ("on the do-not-call list" if p.do_not_call or p.e164 in dnc else
                  "bad number" if p.bad else "invalid" if not p.valid else "ok")
         numbers.append({"phone": p.e164, "kind": p.kind, "state": state})
-    usable = dialable(phones, facts.dnc)
-    phone = pick_number(usable, facts.use_counts)
-    verdict = _judge(bundle, prospect, phone or (phones[0] if phones else None), at,
-                     facts.recent.get(prospect_id, []))
+    usable = dialable(phones, dnc)
+    phone = pick_number(usable, repo.phone_use_counts(session, prospect_ids=[prospect_id]))
+    calls = repo.recent_call_times(session, prospect_ids=[prospect_id], since=at - WINDOW_24H)
+    verdict = _Verdicts(bundle, at)(prospect, phone or (phones[0] if phones else None),
+                                    calls.get(prospect_id, []))
     blocked = False
     if prospect.status in TERMINAL_STATUSES:
         until = f" until {prospect.recycle_at:%Y-%m-%d}" if prospect.recycle_at else ""
         reasons.append(f"blocked: status {prospect.status}{until}")
         blocked = True
-    if prospect_id in facts.dnc_people:
+    if repo.dnc_people(session, prospect_ids=[prospect_id]):
         reasons.append("blocked: the person is on the do-not-call list")
         blocked = True
     if not usable:

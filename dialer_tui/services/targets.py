@@ -1,7 +1,11 @@
-"""From store rows to the domain's plain inputs: which number to dial, which zone is theirs."""
+"""From store rows to the domain's plain inputs: which number to dial, which zone is theirs.
+
+target_for() and pick_number() take a PhoneNumber or a plain tuple with the same attribute names
+(repo.DialableNumber: the queue reads a few columns, loading ORM objects is ~10x dearer)."""
 
 from __future__ import annotations
 
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from dialer_tui.domain.calling_hours import CallingRules, Target, candidate_zones
@@ -9,7 +13,24 @@ from dialer_tui.store.models import PhoneNumber, Prospect
 from dialer_tui.store.repo import KIND_ORDER
 
 
-def target_for(prospect: Prospect, phone: PhoneNumber | None) -> Target:
+class NumberLike(Protocol):
+    """What target_for() and pick_number() read of a number: a PhoneNumber, or a
+    repo.DialableNumber (the queue's plain tuples)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def e164(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def time_zones(self) -> str: ...
+
+
+N = TypeVar("N", bound=NumberLike)
+
+
+def target_for(prospect: Prospect | Any, phone: NumberLike | None) -> Target:
     if phone is None:
         return Target(e164="", prospect_zone=prospect.time_zone, prospect_region=prospect.region,
                       prospect_country=prospect.country)
@@ -29,7 +50,7 @@ def _region_of(e164: str) -> str:
     return region_of(e164)
 
 
-def zone_of(rules: CallingRules, prospect: Prospect, phone: PhoneNumber | None) -> ZoneInfo:
+def zone_of(rules: CallingRules, prospect: Prospect, phone: NumberLike | None) -> ZoneInfo:
     """The prospect's own zone for labels and plain-words times ("Thursday morning")."""
     if prospect.time_zone:
         try:
@@ -44,10 +65,10 @@ def dialable(phones: list[PhoneNumber], dnc: set[str]) -> list[PhoneNumber]:
     return [p for p in phones if p.valid and not p.bad and not p.do_not_call and p.e164 not in dnc]
 
 
-def pick_number(phones: list[PhoneNumber], use_counts: dict[int, int]) -> PhoneNumber | None:
+def pick_number(phones: list[N], use_counts: dict[int, int]) -> N | None:
     """Rotate numbers: the least-tried first, mobile first among equals (seed 000: business
     owners don't take their desk phone seriously; seed 004: try different numbers)."""
-    if not phones:
-        return None
+    if len(phones) < 2:
+        return phones[0] if phones else None
     return min(phones, key=lambda p: (use_counts.get(p.id or 0, 0), KIND_ORDER.get(p.kind, 9),
                                       p.id or 0))

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from datetime import datetime
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, exists, func, or_
 from sqlmodel import Session, col, select
 
 from dialer_tui.store.models import (
@@ -25,8 +25,10 @@ from dialer_tui.store.models import (
     PhoneNumber,
     Prospect,
     Touch,
+    UTCDateTime,
 )
 
+CALL_CHANNELS = ("call", "voicemail")  # the touches that count against an attempt cap
 KIND_ORDER = {"mobile": 0, "direct": 1, "office": 2, "assistant": 3, "home": 4}
 _RANK_OF_KIND = {"callback": RANK_CALLBACK, "promise": RANK_PROMISED, "cadence": RANK_CADENCE}
 
@@ -45,6 +47,47 @@ def phones_of(session: Session, *, prospect_ids: Sequence[int]) -> dict[int, lis
         out[phone.prospect_id].append(phone)
     for phones in out.values():
         phones.sort(key=lambda p: (KIND_ORDER.get(p.kind, 9), p.id or 0))
+    return out
+
+
+class DialableNumber(NamedTuple):
+    """The columns of a dialable number that the queue reads (pick_number(), target_for())."""
+
+    id: int
+    prospect_id: int
+    e164: str
+    kind: str
+    time_zones: str
+
+
+def _ids():
+    """The `IN` list of prospect ids, bound at execution: the hot queries below are built once
+    (building a statement costs more than running it on a few hundred rows)."""
+    return bindparam("ids", expanding=True)
+
+
+_DIALABLE_NUMBERS = (
+    select(PhoneNumber.id, PhoneNumber.prospect_id,  # type: ignore[call-overload]
+           PhoneNumber.e164, PhoneNumber.kind, PhoneNumber.time_zones)
+    .where(col(PhoneNumber.prospect_id).in_(_ids()), col(PhoneNumber.valid).is_(True),
+           col(PhoneNumber.bad).is_(False), col(PhoneNumber.do_not_call).is_(False),
+           ~exists().where(DncEntry.e164 == PhoneNumber.e164)))
+
+
+def dialable_numbers_of(session: Session, *, prospect_ids: Sequence[int]
+                        ) -> dict[int, list[DialableNumber]]:
+    """The numbers per prospect that services.targets.dialable() would keep (valid, not bad,
+    not flagged or listed do-not-call), in no particular order.
+
+    Filtered in SQL and read as plain tuples, not ORM objects: a queue page's ~750 numbers cost
+    ~2 ms instead of ~16 ms, and the do-not-call list needs no query of its own."""
+    out: dict[int, list[DialableNumber]] = defaultdict(list)
+    if not prospect_ids:
+        return out
+    make = DialableNumber._make
+    for row in session.exec(_DIALABLE_NUMBERS, params={"ids": prospect_ids}):
+        number = make(row)
+        out[number.prospect_id].append(number)
     return out
 
 
@@ -79,13 +122,36 @@ def recent_touches(session: Session, *, prospect_ids: Sequence[int], since: date
     return out
 
 
+_RECENT_CALLS = (select(Touch.prospect_id, Touch.started_at)
+                 .where(col(Touch.prospect_id).in_(_ids()),
+                        Touch.started_at >= bindparam("since", type_=UTCDateTime()),
+                        col(Touch.channel).in_(CALL_CHANNELS))
+                 .order_by(col(Touch.started_at).desc()))
+
+
+def recent_call_times(session: Session, *, prospect_ids: Sequence[int], since: datetime
+                      ) -> dict[int, list[datetime]]:
+    """When each prospect was called (call or voicemail touches) since `since`, newest first:
+    what the attempt caps need, without loading whole touches. Served by ix_touch_prospect_time."""
+    out: dict[int, list[datetime]] = defaultdict(list)
+    if not prospect_ids:
+        return out
+    for pid, started in session.exec(_RECENT_CALLS,
+                                     params={"ids": prospect_ids, "since": since}):
+        out[pid].append(started)
+    return out
+
+
+_USE_COUNTS = (select(Touch.phone_id, func.count())
+               .where(col(Touch.prospect_id).in_(_ids()), col(Touch.phone_id).is_not(None))
+               .group_by(Touch.phone_id))
+
+
 def phone_use_counts(session: Session, *, prospect_ids: Sequence[int]) -> dict[int, int]:
     """How many call attempts each number has had (number rotation)."""
     if not prospect_ids:
         return {}
-    rows = session.exec(select(Touch.phone_id, func.count()).where(
-        col(Touch.prospect_id).in_(prospect_ids), col(Touch.phone_id).is_not(None))
-        .group_by(Touch.phone_id))
+    rows = session.exec(_USE_COUNTS, params={"ids": prospect_ids})
     return {pid: n for pid, n in rows if pid is not None}
 
 
@@ -177,6 +243,34 @@ def open_follow_ups(session: Session, *, prospect_id: int) -> list[FollowUp]:
     return list(session.exec(select(FollowUp).where(FollowUp.prospect_id == prospect_id,
                                                     follow_up_is_open())
                              .order_by(col(FollowUp.due_start))))
+
+
+class DueFollowUp(NamedTuple):
+    """The columns of an open follow-up that the queue reads."""
+
+    prospect_id: int
+    kind: str
+    channel: str
+    due_start: datetime
+    step_index: int | None
+    label: str
+    owner: str
+
+
+_DUE_FOLLOW_UPS = (
+    select(FollowUp.prospect_id, FollowUp.kind, FollowUp.channel,  # type: ignore[call-overload]
+           FollowUp.due_start, FollowUp.step_index, FollowUp.label, FollowUp.owner)
+    .where(col(FollowUp.prospect_id).in_(_ids()), follow_up_is_open(),
+           FollowUp.due_start <= bindparam("at", type_=UTCDateTime())))
+
+
+def due_follow_ups(session: Session, *, prospect_ids: Sequence[int], at: datetime
+                   ) -> list[DueFollowUp]:
+    """Open follow-ups of these prospects whose window has started by `at` (plain tuples)."""
+    if not prospect_ids:
+        return []
+    rows = session.exec(_DUE_FOLLOW_UPS, params={"ids": prospect_ids, "at": at})
+    return [DueFollowUp._make(row) for row in rows]
 
 
 def refresh_queue_state(session: Session, *, prospect: Prospect) -> None:
