@@ -38,7 +38,7 @@ class Cadence(BaseModel):
     @field_validator("steps")
     @classmethod
     def _ordered(cls, steps: tuple[Step, ...]) -> tuple[Step, ...]:
-        for a, b in zip(steps, steps[1:]):
+        for a, b in zip(steps, steps[1:], strict=False):
             if b.day < a.day:
                 raise ValueError("steps must be in order of day")
         return steps

@@ -22,10 +22,26 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 
 from dialer_tui import config
 from dialer_tui.domain import phones
-from dialer_tui.domain.regions import (CountryCode, CountryRule, Law, Rule, Schedule, Spans,
-                                       StateRule, ZoneIndex, ZoneTable, compile_law, describe,
-                                       equivalent, get_zone, intersect, next_open, secs_of,
-                                       window_spans, within)
+from dialer_tui.domain.regions import (
+    CountryCode,
+    CountryRule,
+    Law,
+    Rule,
+    Schedule,
+    Spans,
+    StateRule,
+    ZoneIndex,
+    ZoneTable,
+    compile_law,
+    describe,
+    equivalent,
+    get_zone,
+    intersect,
+    next_open,
+    secs_of,
+    window_spans,
+    within,
+)
 
 __all__ = ["CallingRules", "Target", "Verdict", "load_rules", "judge", "next_slot",
            "candidate_zones"]
@@ -149,7 +165,7 @@ class _Compiled:
         if found is None:
             week = laws[0].week
             for law in laws[1:]:
-                week = tuple(intersect(a, b) for a, b in zip(week, law.week))
+                week = tuple(intersect(a, b) for a, b in zip(week, law.week, strict=True))
             if window is not None:
                 week = tuple(intersect(w, window) for w in week)
             holidays = frozenset().union(*(law.holidays for law in laws))

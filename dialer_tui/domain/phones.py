@@ -82,7 +82,8 @@ def parse_phone(raw: str, region: str | None = "US") -> ParsedPhone:
         ext = num.extension
     valid = phonenumbers.is_valid_number(num)
     if not valid and not phonenumbers.is_possible_number(num):
-        raise PhoneError(f"not a possible number for {phonenumbers.region_code_for_number(num) or region}")
+        where = phonenumbers.region_code_for_number(num) or region
+        raise PhoneError(f"not a possible number for {where}")
     e164 = phonenumbers.format_number(num, PhoneNumberFormat.E164)
     ntype = _TYPE_NAMES.get(phonenumbers.number_type(num), "unknown") if valid else "unknown"
     return ParsedPhone(

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta, timezone
 from sqlmodel import Session, col, select
 
 from dialer_tui.domain import calling_hours
-from dialer_tui.errors import InputError
 from dialer_tui.domain.cadence import next_call_index, plan_step
 from dialer_tui.domain.outcomes import Outcome
 from dialer_tui.domain.phones import PhoneError, parse_phone
 from dialer_tui.domain.when import WhenError, parse_when
+from dialer_tui.errors import InputError
 from dialer_tui.services.bundle import Bundle
 from dialer_tui.services.targets import dialable, pick_number, target_for, zone_of
 from dialer_tui.store import repo

@@ -66,7 +66,7 @@ def seed_demo(engine: Engine, bundle: Bundle, *, now: datetime, seed: int = 7) -
     with Session(engine, expire_on_commit=False) as s:
         ids = list(s.exec(select(Prospect.id).order_by(col(Prospect.id))))
         chosen = rng.sample(ids, min(len(ids), len(_SCRIPTS) * 2))
-        for pid, script in zip(chosen, _SCRIPTS * 2):
+        for pid, script in zip(chosen, _SCRIPTS * 2, strict=False):
             prospect = s.get(Prospect, pid)
             phones = repo.phones_of(s, prospect_ids=[pid]).get(pid, [])
             zone = zone_of(bundle.rules, prospect, phones[0] if phones else None)

@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from dialer_tui.errors import InputError as UsageError
 from dialer_tui.domain.phones import PhoneError, parse_phone
+from dialer_tui.errors import InputError as UsageError
 from dialer_tui.services.exporter import neutralise
 from dialer_tui.store import repo
 

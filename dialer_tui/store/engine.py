@@ -113,7 +113,8 @@ def make_engine(db: str | os.PathLike | None = None, *, migrate: bool = True) ->
         try:
             engine = create_engine(url, pool_pre_ping=True)
         except ModuleNotFoundError:
-            raise StoreError("PostgreSQL needs the postgres extra: pip install -e '.[postgres]'")
+            raise StoreError("PostgreSQL needs the postgres extra: "
+                             "pip install -e '.[postgres]'") from None
     if migrate:
         upgrade(engine)
     return engine

@@ -69,7 +69,8 @@ def upgrade(engine: Engine) -> int:
         with engine.begin() as conn:
             STEPS[version](conn)
             version += 1
-            conn.execute(text("UPDATE schema_version SET version = :v WHERE id = 1"), {"v": version})
+            conn.execute(text("UPDATE schema_version SET version = :v WHERE id = 1"),
+                         {"v": version})
     with engine.begin() as conn:  # tables or indexes added in later versions
         SQLModel.metadata.create_all(conn)
     return found

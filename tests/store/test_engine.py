@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 import stat
 import threading
-from pathlib import Path
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text

@@ -10,8 +10,14 @@ import pytest
 
 from dialer_tui.config import ConfigError
 from dialer_tui.domain import phones
-from dialer_tui.domain.calling_hours import (CallingRules, Target, Verdict, candidate_zones, judge,
-                                             load_rules, next_slot)
+from dialer_tui.domain.calling_hours import (
+    CallingRules,
+    Target,
+    candidate_zones,
+    judge,
+    load_rules,
+    next_slot,
+)
 from dialer_tui.domain.regions import Schedule, next_open
 
 UTC = timezone.utc
