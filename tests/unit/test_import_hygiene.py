@@ -1,0 +1,41 @@
+"""The layers point down: domain/, store/ and services/ never import Textual (the CLI's
+commands start fast and the rules stay testable without a terminal)."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import dialer_tui
+
+BELOW_THE_UI = ("dialer_tui.domain", "dialer_tui.store", "dialer_tui.services")
+
+
+def _modules() -> list[str]:
+    names = ["dialer_tui", "dialer_tui.cli", "dialer_tui.config"]
+    for info in pkgutil.walk_packages(dialer_tui.__path__, "dialer_tui."):
+        if info.name.startswith(BELOW_THE_UI):
+            names.append(info.name)
+    return names
+
+
+def test_nothing_below_the_ui_imports_textual():
+    modules = _modules()
+    assert "dialer_tui.services.queue" in modules and "dialer_tui.store.models" in modules
+    code = ("import importlib, sys\n"
+            f"for name in {modules!r}:\n"
+            "    importlib.import_module(name)\n"
+            "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+            "print(','.join(bad))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"Textual imported by a lower layer: {out.stdout}"
+
+
+def test_the_geocoder_is_never_loaded():
+    """phonenumbers' geocoder costs +100 MB resident; nothing of ours should pull it in."""
+    code = ("import sys, dialer_tui.services.importer, dialer_tui.services.queue, "
+            "dialer_tui.services.review\n"
+            "print('phonenumbers.geocoder' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
