@@ -1,18 +1,34 @@
 """The Textual app: holds the engine, the validated bundle, the rep and the clock; the cockpit
-screen does the work. Built by cli.cmd_ui / cmd_demo and by the tests, the same way."""
+screen does the work. Built by cli.cmd_ui / cmd_demo and by the tests, the same way.
+
+Start-up (PRODUCT.md section 6: cold start to the first frame with the queue) allocates a few
+hundred thousand objects that live as long as the app (modules, ORM and pydantic classes, the
+stylesheet). The cyclic garbage collector would scan them again and again while they load, about
+a sixth of the start-up time: it is paused while this module's imports load and from `run()` to
+the first frame that shows the queue, and what exists then is frozen (gc.freeze: never scanned
+again, which also keeps later collections short)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone, tzinfo
-from typing import Callable
+import gc
 
-from sqlalchemy.engine import Engine
-from textual.app import App
-from textual.binding import Binding
+_GC_WAS_ENABLED = gc.isenabled()
+gc.disable()
 
-from dialer_tui.screens.commands import CockpitCommands
-from dialer_tui.services.bundle import Bundle
-from dialer_tui.widgets.session_header import SessionStats
+from datetime import datetime, timezone, tzinfo  # noqa: E402
+from typing import Any, Callable  # noqa: E402
+
+from sqlalchemy.engine import Engine  # noqa: E402
+from textual.app import App  # noqa: E402
+from textual.binding import Binding  # noqa: E402
+
+from dialer_tui.screens.commands import CockpitCommands  # noqa: E402
+from dialer_tui.services.bundle import Bundle  # noqa: E402
+from dialer_tui.widgets.session_header import SessionStats  # noqa: E402
+
+gc.freeze()
+if _GC_WAS_ENABLED:
+    gc.enable()
 
 
 def _system_now() -> datetime:
@@ -33,6 +49,7 @@ class DialerApp(App[None]):
         local = self.now().astimezone().tzinfo
         self.rep_zone: tzinfo = local or timezone.utc
         self.stats = SessionStats(started_at=self.now())
+        self._gc_paused = False  # by run(), until the first frame with the queue
 
     def now(self) -> datetime:
         """The injected clock, always UTC-aware (tests pin it; the CLI uses the real one)."""
@@ -40,6 +57,22 @@ class DialerApp(App[None]):
         if value.tzinfo is None:  # a naive clock is taken as UTC rather than trusted as local
             value = value.replace(tzinfo=timezone.utc)
         return value
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """Run in the terminal; no garbage collection until the queue is on screen."""
+        self._gc_paused = gc.isenabled()
+        gc.disable()
+        try:
+            return super().run(*args, **kwargs)
+        finally:
+            self.started()
+
+    def started(self) -> None:
+        """The first frame with the queue is painted (called by the cockpit)."""
+        if self._gc_paused:
+            self._gc_paused = False
+            gc.freeze()  # what start-up built lives as long as the app
+            gc.enable()
 
     def on_mount(self) -> None:
         from dialer_tui.screens.cockpit import CockpitScreen

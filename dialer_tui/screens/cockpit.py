@@ -14,28 +14,24 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from dialer_tui.screens.outcomes import OutcomeActions
+from dialer_tui.screens.queue_window import QueueWindow
 from dialer_tui.services import cockpit as svc
 from dialer_tui.services.cockpit import ProspectView
-from dialer_tui.services.queue import QueueItem, build_queue
+from dialer_tui.services.queue import QueueItem
 from dialer_tui.store.engine import reader
-from dialer_tui.store.repo import change_token
 from dialer_tui.widgets.dossier import DossierPane
 from dialer_tui.widgets.outcome_bar import OutcomeBar, key_label
 from dialer_tui.widgets.queue_list import QueueList
 from dialer_tui.widgets.script_pane import ScriptPane
 from dialer_tui.widgets.session_header import SessionHeader
 
-QUEUE_WINDOW = 300
 SNOOZE = timedelta(hours=1)
 CACHE_TTL = timedelta(seconds=60)
-POLL_S = 3.0  # how soon another rep's outcome shows in this queue
-# After an outcome the next prospect paints first, then the queue re-read and the prefetch run
-# (seconds: long enough for a frame, far shorter than a dial). Tests set them to 0.
-REFRESH_DELAY = 0.2
-PREFETCH_DELAY = 0.2
+CACHE_MAX = 24
+PREFETCH_DELAY = 0.0  # the next row's dossier is read after the frame (+ this); tests: 0
 NEEDS_PROSPECT = {"outcome", "skip", "snooze", "add_phone", "edit_notes", "dial", "next_number",
                   "history"}
 
@@ -50,7 +46,7 @@ There is nobody to call yet: the database has no prospects.
 Then start dialer-tui again. Press ctrl+q to quit."""
 
 
-class CockpitScreen(OutcomeActions, Screen):
+class CockpitScreen(QueueWindow, OutcomeActions, Screen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         Binding("slash", "search", "Search", id="cockpit.search"),
@@ -83,10 +79,26 @@ class CockpitScreen(OutcomeActions, Screen):
         self.snoozed: dict[int, object] = {}
         self.skipped: list[int] = []
         self.cache: dict[int, ProspectView] = {}
-        self.queue_gen = 0
         self._last_highlight: int | None = None
-        self._change_token: tuple | None = None
+        self._paint_waiting = False
+        self.init_queue_window()
         self.init_outcomes()
+
+    def _compositor_refresh(self) -> None:
+        # Textual 8.2 renders a frame and then drops it, dirty regions and all, when the app
+        # holds a batch (its start-up batch, a footer recompose): under load the first frame
+        # was lost that way and the queue pane stayed blank until it changed. Paint once the
+        # batch is over instead.
+        if self.app._batch_count and self.is_current:
+            if not self._paint_waiting:
+                self._paint_waiting = True
+                self.set_timer(0.004, self._paint_after_batch)
+            return
+        super()._compositor_refresh()
+
+    def _paint_after_batch(self) -> None:
+        self._paint_waiting = False
+        self._compositor_refresh()
 
     # --- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -107,35 +119,11 @@ class CockpitScreen(OutcomeActions, Screen):
             self.query_one(f"#{wid}").border_title = title
         self.query_one("#queue", QueueList).focus()
         self.set_interval(1, self._tick)
-        self.set_interval(60, self._minute)
-        # Another rep's outcome or claim (a shared list) shows here within a few seconds: a
-        # primary-key read of what changed, on a worker, every POLL_S.
-        self.set_interval(POLL_S, self._poll_changes)
         self.update_header()
-        self.refresh_queue()
-
-    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
-    def _poll_changes(self) -> None:
-        with Session(reader(self.app.engine)) as s:  # type: ignore[attr-defined]
-            token = change_token(s)
-        self.app.call_from_thread(self._changes_seen, token)
-
-    def _changes_seen(self, token: tuple) -> None:
-        if self._change_token is not None and token != self._change_token:
-            self.cache.clear()
-            self.refresh_queue()
-        self._change_token = token
+        self.start_queue()
 
     def _tick(self) -> None:
         self.query_one(DossierPane).tick(self.app.now())  # type: ignore[attr-defined]
-
-    def _minute(self) -> None:
-        self.cache.clear()
-        self.query_one(QueueList).refresh_times(self.app.now())  # type: ignore[attr-defined]
-        self.refresh_queue()
-        if self.current_id is not None:
-            self.load_view(self.current_id)
-        self.update_header()
 
     def update_header(self) -> None:
         app = self.app
@@ -156,53 +144,9 @@ class CockpitScreen(OutcomeActions, Screen):
             rows.append((key_label(key), b.description, b.id or "", b.action))
         return rows
 
-    # --- queue --------------------------------------------------------------------------------
-    def refresh_queue(self, delay: float = 0.0) -> None:
-        """Re-read the queue window in a worker. Results of reads begun before this call are
-        dropped at once; `delay` lets the next frame paint before the worker competes for the
-        GIL (after an outcome, the next prospect on screen comes first)."""
-        self.queue_gen += 1
-        gen = self.queue_gen
-        if delay:
-            self.set_timer(delay, lambda: gen == self.queue_gen and self._load_queue(gen))
-        else:
-            self._load_queue(gen)
-
-    @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
-    def _load_queue(self, gen: int) -> None:
-        app = self.app
-        at = app.now()  # type: ignore[attr-defined]
-        with Session(reader(app.engine), expire_on_commit=False) as s:  # type: ignore[attr-defined]
-            items = build_queue(s, app.bundle, at=at, limit=QUEUE_WINDOW, rep=app.rep)  # type: ignore[attr-defined]
-            total = svc.prospect_count(s) if not items else -1
-        app.call_from_thread(self._queue_loaded, gen, items, total)
-
-    def _queue_loaded(self, gen: int, items: list[QueueItem], total: int) -> None:
-        if gen != self.queue_gen:
-            return  # an outcome or undo since this read began; a newer one is on its way
-        now = self.app.now()  # type: ignore[attr-defined]
-        self.snoozed = {pid: t for pid, t in self.snoozed.items() if t > now}  # type: ignore[operator]
-        items = [it for it in items if it.prospect_id not in self.snoozed]
-        back = [it for it in items if it.prospect_id in self.skipped]
-        items = [it for it in items if it.prospect_id not in self.skipped] + back
-        self.set_class(total == 0, "-empty")
-        queue = self.query_one(QueueList)
-        in_queue = {it.prospect_id for it in items}
-        keep = self.current_id if self.current_id in in_queue else self._last_highlight
-        queue.show(items, now, keep=keep)
-        self.update_header()
-        if self.current_id is None or (self.current_item is not None
-                                       and self.current_id not in in_queue):
-            self.select(queue.current)
-        if not items and self.current_id is None:
-            msg = ("" if total == 0 else
-                   "Nobody is callable right now: nothing due, or outside calling hours.\n"
-                   "r refreshes; / finds anyone.")
-            self.query_one(DossierPane).clear_view(Text(msg, style="yellow"))
-
-    @on(DataTable.RowHighlighted, "#queue")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        pid = int(event.row_key.value or 0)
+    @on(QueueList.RowHighlighted, "#queue")
+    def _highlighted(self, event: QueueList.RowHighlighted) -> None:
+        pid = event.prospect_id
         if pid == self._last_highlight:
             return  # a rebuild put the cursor back where it was: nothing chosen
         self._last_highlight = pid
@@ -228,9 +172,15 @@ class CockpitScreen(OutcomeActions, Screen):
         if cached is not None and self.app.now() - cached.at < CACHE_TTL:  # type: ignore[attr-defined]
             self.show_view(cached)
         else:
+            self.cache.pop(self.current_id, None)  # too old to show: read again
             if item is not None:
                 self.query_one(DossierPane).show_pending(item)
-            self.load_view(self.current_id)
+            # Read once the frame is painted (the first frame, the name from the queue row).
+            self.call_after_refresh(self._load_current, self.current_id)
+
+    def _load_current(self, prospect_id: int) -> None:
+        if prospect_id == self.current_id and prospect_id not in self.cache:
+            self.load_view(prospect_id)
 
     @work(thread=True, exclusive=True, group="view", exit_on_error=False)
     def load_view(self, prospect_id: int, prefetch: bool = False) -> None:
@@ -254,27 +204,54 @@ class CockpitScreen(OutcomeActions, Screen):
                 self.query_one(DossierPane).clear_view(Text("This prospect no longer exists.",
                                                             style="red"))
             return
-        self.cache[prospect_id] = view
+        self.cache.pop(prospect_id, None)
+        self.cache[prospect_id] = view  # newest last; a few dozen kept (each holds its history)
+        for old in [pid for pid in self.cache if pid not in (self.current_id, prospect_id)]:
+            if len(self.cache) <= CACHE_MAX:
+                break
+            del self.cache[old]
         if prospect_id == self.current_id:
             self.show_view(view)
+        elif prefetch:
+            self._prepare(view)
+
+    def _prepare(self, view: ProspectView) -> None:
+        """Render the next prospect's dossier and script now, while the rep is on the call:
+        after the outcome key they are swapped in instead of wrapped and rendered."""
+        queue = self.query_one(QueueList)
+        index = queue.index_of(view.prospect_id)
+        item = queue.items[index] if index is not None else None
+        phone = self._phone_for(view, item.phone if item else "")
+        self.query_one(DossierPane).prepare(view, phone, self.app.rep_zone,  # type: ignore[attr-defined]
+                                            self.app.now())  # type: ignore[attr-defined]
+        self.query_one(ScriptPane).prepare(view)
+
+    @staticmethod
+    def _phone_for(view: ProspectView, phone: str) -> str:
+        """The number a dial and a call outcome use: the queue's pick, if still on file."""
+        numbers = {p.e164 for p in view.dossier.phones}
+        return phone if phone in numbers else view.explanation.phone
 
     def show_view(self, view: ProspectView) -> None:
-        numbers = {p.e164 for p in view.dossier.phones}
-        if self.phone not in numbers:
-            self.phone = view.explanation.phone
+        self.phone = self._phone_for(view, self.phone)
         self.query_one(DossierPane).show(view, self.phone, self.app.rep_zone,  # type: ignore[attr-defined]
                                          self.app.now())  # type: ignore[attr-defined]
         self.query_one(ScriptPane).show(view)
+        self.call_after_refresh(self.prefetch_next)  # once this frame is painted
+
+    def prefetch_next(self) -> None:
+        """Load the next row's dossier in a worker, so that moving on shows it at once."""
         queue = self.query_one(QueueList)
-        index = queue.index_of(view.prospect_id)
-        nxt = queue.items[index + 1] if index is not None and index + 1 < len(queue.items) else None
-        if nxt is not None and nxt.prospect_id not in self.cache:
-            pid = nxt.prospect_id  # after this frame paints (see refresh_queue)
-            if PREFETCH_DELAY:
-                self.set_timer(PREFETCH_DELAY,
-                               lambda: pid not in self.cache and self._prefetch(pid))
-            else:
-                self._prefetch(pid)
+        index = queue.index_of(self.current_id)
+        if index is None or index + 1 >= len(queue.items):
+            return
+        pid = queue.items[index + 1].prospect_id
+        if pid in self.cache:
+            return
+        if PREFETCH_DELAY:
+            self.set_timer(PREFETCH_DELAY, lambda: pid not in self.cache and self._prefetch(pid))
+        else:
+            self._prefetch(pid)
 
     # --- keys between dials -------------------------------------------------------------------
     def action_focus_queue(self) -> None:

@@ -7,6 +7,7 @@ after it loses nothing). Everything else that touches the database runs in a thr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 from textual import work
@@ -15,9 +16,10 @@ from dialer_tui.domain.outcomes import Outcome
 from dialer_tui.domain.phones import PhoneError
 from dialer_tui.services import cockpit as svc
 from dialer_tui.services.calling import OutcomeError, log_outcome, undo_touch
-from dialer_tui.services.dial import DialError, dial
 from dialer_tui.services.queue import QueueItem
-from dialer_tui.services.referral import ReferralForm, create_referral
+
+if TYPE_CHECKING:  # imported where used: not needed for the first frame
+    from dialer_tui.services.referral import ReferralForm
 
 
 @dataclass
@@ -90,6 +92,7 @@ class OutcomeActions:
         view = self.cache.get(pid)  # type: ignore[attr-defined]
         script = view.script if view else None
         who = self._who()
+        self.hold_gc()  # type: ignore[attr-defined]
         try:
             with Session(app.engine, expire_on_commit=False) as s:
                 logged = log_outcome(
@@ -107,6 +110,8 @@ class OutcomeActions:
             return
         extra = ""
         if referral is not None:
+            from dialer_tui.services.referral import create_referral
+
             try:
                 with Session(app.engine, expire_on_commit=False) as s:
                     new = create_referral(s, referrer_id=pid, form=referral,
@@ -122,10 +127,9 @@ class OutcomeActions:
         for w in logged.warnings:
             app.notify(w, title="Callback moved" if callback else "Note", severity="warning",
                        timeout=10, markup=False)
+        self.outcome_logged()  # type: ignore[attr-defined]
         self.advance(drop=True)  # type: ignore[attr-defined]
-        from dialer_tui.screens import cockpit
-
-        self.refresh_queue(delay=cockpit.REFRESH_DELAY)  # type: ignore[attr-defined]
+        self.after_outcome_refresh()  # type: ignore[attr-defined]
         self._start_note(logged.touch_id, who)
         if app.bundle.settings.dial.power_mode and self.phone:  # type: ignore[attr-defined]
             self.action_dial()
@@ -188,6 +192,8 @@ class OutcomeActions:
 
     # --- between dials ------------------------------------------------------------------------
     def action_dial(self) -> None:
+        from dialer_tui.services.dial import DialError, dial
+
         app = self.app  # type: ignore[attr-defined]
         phone = self.phone  # type: ignore[attr-defined]
         if not phone:

@@ -10,13 +10,15 @@ from datetime import datetime, tzinfo
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 from dialer_tui.domain.phones import display
 from dialer_tui.services.cockpit import ProspectView
 from dialer_tui.services.queue import QueueItem
 from dialer_tui.store.models import FU_CALLBACK, FU_PROMISE, PhoneNumber
 from dialer_tui.widgets import safe
+from dialer_tui.widgets.prerender import Prepared, PreStatic
+
+HISTORY_SHOWN = 15  # the latest touches; h opens the history screen, which pages through all
 
 KIND_STYLE = {"mobile": "bold green", "direct": "green", "office": "", "assistant": "yellow"}
 
@@ -42,11 +44,16 @@ class DossierPane(VerticalScroll):
         super().__init__(**kwargs)
         self.view: ProspectView | None = None
         self.phone_e164 = ""
+        # Rendered ahead (see prepare): (view, key) -> (head, body)
+        self._ready: list[tuple[ProspectView, tuple, Prepared, Prepared]] = []
 
     def compose(self) -> ComposeResult:
-        yield Static(id="dossier-head")
-        yield Static(id="dossier-clock")
-        yield Static(id="dossier-body")
+        yield PreStatic(id="dossier-head")
+        yield PreStatic(id="dossier-clock")
+        yield PreStatic(id="dossier-body")
+
+    def _part(self, name: str) -> PreStatic:
+        return self.query_one(f"#dossier-{name}", PreStatic)
 
     def show_pending(self, item: QueueItem) -> None:
         """Name and number straight from the queue row while the full dossier loads."""
@@ -55,22 +62,39 @@ class DossierPane(VerticalScroll):
         head.append(safe.one_line(item.name or item.company), style="bold")
         head.append("\n")
         head.append(safe.one_line(item.company), style="italic")
-        self.query_one("#dossier-head", Static).update(head)
-        self.query_one("#dossier-clock", Static).update(Text(""))
-        self.query_one("#dossier-body", Static).update(Text("loading...", style="dim"))
+        self._part("head").show(head)
+        self._part("clock").show(Text(""))
+        self._part("body").show(Text("loading...", style="dim"))
+
+    @staticmethod
+    def _key(view: ProspectView, phone_e164: str, rep_zone: tzinfo, now: datetime) -> tuple:
+        first = view.dossier.prospect.first_touch_at
+        return (phone_e164, rep_zone, (now - first).days if first else None)
+
+    def prepare(self, view: ProspectView, phone_e164: str, rep_zone: tzinfo,
+                now: datetime) -> None:
+        """Render a prospect's head and body now (the next one in the queue, while the rep is
+        on the call): show() then only swaps them in."""
+        key = self._key(view, phone_e164, rep_zone, now)
+        head = self._part("head").prepare(self._head(view))
+        body = self._part("body").prepare(self._body(view, phone_e164, rep_zone, now))
+        self._ready = [r for r in self._ready[-2:] if r[0] is not view] + [(view, key, head, body)]
 
     def show(self, view: ProspectView, phone_e164: str, rep_zone: tzinfo, now: datetime) -> None:
         self.view, self.phone_e164 = view, phone_e164
-        self.query_one("#dossier-head", Static).update(self._head(view))
+        key = self._key(view, phone_e164, rep_zone, now)
+        ready = next((r for r in self._ready if r[0] is view and r[1] == key), None)
+        self._part("head").show(ready[2] if ready else self._head(view))
         self.tick(now)
-        self.query_one("#dossier-body", Static).update(self._body(view, rep_zone, now))
+        self._part("body").show(ready[3] if ready else
+                                self._body(view, phone_e164, rep_zone, now))
         self.scroll_home(animate=False)
 
     def clear_view(self, message: Text) -> None:
         self.view = None
-        self.query_one("#dossier-head", Static).update(message)
-        self.query_one("#dossier-clock", Static).update(Text(""))
-        self.query_one("#dossier-body", Static).update(Text(""))
+        self._part("head").show(message)
+        self._part("clock").show(Text(""))
+        self._part("body").show(Text(""))
 
     def tick(self, now: datetime) -> None:
         view = self.view
@@ -92,7 +116,7 @@ class DossierPane(VerticalScroll):
             if ex.next_allowed is not None:
                 nxt = ex.next_allowed.astimezone(view.dossier.zone)
                 out.append(f"\n  next allowed {nxt:%a %d %b %H:%M} their time", style="yellow")
-        self.query_one("#dossier-clock", Static).update(out)
+        self._part("clock").show(out)
 
     def _head(self, view: ProspectView) -> Text:
         p = view.dossier.prospect
@@ -107,7 +131,8 @@ class DossierPane(VerticalScroll):
             out.append("  " + safe.one_line(" / ".join(bits)), style="dim")
         return out
 
-    def _body(self, view: ProspectView, rep_zone: tzinfo, now: datetime) -> Text:
+    def _body(self, view: ProspectView, phone_e164: str, rep_zone: tzinfo, now: datetime
+              ) -> Text:
         d, p = view.dossier, view.dossier.prospect
         out = Text()
         dnc = {e.e164 for e in d.dnc if e.e164}
@@ -115,7 +140,7 @@ class DossierPane(VerticalScroll):
             out.append("ON THE DO-NOT-CALL LIST\n", style="bold red")
         for ph in d.phones:
             state, style = phone_state(ph, dnc)
-            mark = "> " if ph.e164 == self.phone_e164 else "  "
+            mark = "> " if ph.e164 == phone_e164 else "  "
             out.append(mark, style="bold")
             out.append(f"{ph.kind:<9}", style=KIND_STYLE.get(ph.kind, ""))
             out.append(safe.one_line(display(ph.e164, ph.extension)))
@@ -164,7 +189,7 @@ class DossierPane(VerticalScroll):
                 out.append(" - " + safe.one_line(vm.note), style="italic")
             out.append("\n")
         out.append(f"\nhistory ({d.total_touches}), newest first\n", style="bold underline")
-        for t in d.touches:
+        for t in d.touches[:HISTORY_SHOWN]:
             mine, theirs = t.started_at.astimezone(rep_zone), t.started_at.astimezone(d.zone)
             out.append(f"{mine:%d %b %H:%M} (their {theirs:%H:%M}) ", style="dim")
             out.append(f"{t.channel} {t.outcome} ")
@@ -175,4 +200,6 @@ class DossierPane(VerticalScroll):
             out.append("\n")
         if not d.touches:
             out.append("no touches yet\n", style="dim")
+        elif d.total_touches > HISTORY_SHOWN:
+            out.append(f"h: full history ({d.total_touches} touches)\n", style="dim")
         return out

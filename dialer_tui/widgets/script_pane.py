@@ -18,6 +18,7 @@ from dialer_tui.domain import scripts
 from dialer_tui.domain.scripts import VOICEMAIL_TARGET_S, VOICEMAIL_WARN_S
 from dialer_tui.services.cockpit import ProspectView
 from dialer_tui.widgets import safe
+from dialer_tui.widgets.prerender import Prepared, PreStatic
 
 
 def _section(out: Text, title: str, body: scripts.Rendered | None, extra: str = "") -> None:
@@ -60,6 +61,8 @@ class Stopwatch(Static):
         self._paint()
 
     def reset(self) -> None:
+        if self.started is None and self.elapsed == 0.0:
+            return  # already at 0:00: nothing to repaint
         self.started, self.elapsed = None, 0.0
         if self._timer:
             self._timer.pause()
@@ -86,17 +89,36 @@ class ScriptPane(VerticalScroll):
         super().__init__(**kwargs)
         self.playbook = playbook
         self.view: ProspectView | None = None
+        self._ready: list[tuple[ProspectView, Prepared, Prepared]] = []  # rendered ahead
+        self._options: list[tuple[str, str]] = []  # the objections listed: (id, title)
 
     def compose(self) -> ComposeResult:
-        yield Static(id="script-top")
+        yield PreStatic(id="script-top")
         yield Stopwatch(id="stopwatch")
-        yield Static(id="script-rest")
+        yield PreStatic(id="script-rest")
         yield Input(placeholder="o: filter objections", id="objection-filter")
         yield OptionList(id="objection-list")
         yield Static(id="objection-answer")
 
+    def prepare(self, view: ProspectView) -> None:
+        """Render a prospect's script now (the next one, while the rep is on the call)."""
+        top, rest = self._texts(view)
+        self._ready = [r for r in self._ready[-2:] if r[0] is not view] + [
+            (view, self._part("top").prepare(top), self._part("rest").prepare(rest))]
+
     def show(self, view: ProspectView) -> None:
         self.view = view
+        ready = next((r for r in self._ready if r[0] is view), None)
+        top, rest = (ready[1], ready[2]) if ready else self._texts(view)
+        self._part("top").show(top)
+        self._part("rest").show(rest)
+        self.query_one(Stopwatch).reset()
+        self._filter(self.query_one("#objection-filter", Input).value)
+
+    def _part(self, name: str) -> PreStatic:
+        return self.query_one(f"#script-{name}", PreStatic)
+
+    def _texts(self, view: ProspectView) -> tuple[Text, Text]:
         sc = view.script
         top = Text()
         if view.task is not None:
@@ -111,7 +133,6 @@ class ScriptPane(VerticalScroll):
         top.append(f"voicemail: {sc.voicemail_id}", style="bold underline")
         top.append(f"  ~{secs:.0f} s", style=style)
         top.append("\n" + safe.clean(sc.voicemail.text).strip())
-        self.query_one("#script-top", Static).update(top)
         rest = Text()
         _section(rest, "proof", sc.proof)
         _section(rest, "gatekeeper", sc.gatekeeper)
@@ -120,14 +141,13 @@ class ScriptPane(VerticalScroll):
         if sc.missing:
             rest.append("missing: " + ", ".join(m.replace("_", " ") for m in sc.missing) + "\n",
                         style="yellow")
-        self.query_one("#script-rest", Static).update(rest)
-        self.query_one(Stopwatch).reset()
-        self._filter(self.query_one("#objection-filter", Input).value)
+        return top, rest
 
     def clear_view(self) -> None:
         self.view = None
-        self.query_one("#script-top", Static).update(Text(""))
-        self.query_one("#script-rest", Static).update(Text(""))
+        self._part("top").show(Text(""))
+        self._part("rest").show(Text(""))
+        self._options = []
         self.query_one("#objection-list", OptionList).clear_options()
         self.query_one("#objection-answer", Static).update(Text(""))
 
@@ -140,12 +160,15 @@ class ScriptPane(VerticalScroll):
         if self.view is None:
             return
         ids = set(scripts.filter_objections(self.playbook, query))  # type: ignore[arg-type]
-        options = [Option(safe.line(o.title), id=o.id) for o in self.view.script.objections
-                   if o.id in ids]
+        shown = [(o.id, safe.one_line(o.title)) for o in self.view.script.objections
+                 if o.id in ids]
+        if shown == self._options:
+            return  # the same list (the next prospect, same playbook): nothing to redo
+        self._options = shown
         ol = self.query_one("#objection-list", OptionList)
         ol.clear_options()
-        ol.add_options(options)
-        if options:
+        ol.add_options([Option(Text(title), id=oid) for oid, title in shown])
+        if shown:
             ol.highlighted = 0
 
     def _answer(self, objection_id: str | None) -> None:

@@ -53,11 +53,11 @@ def utc_local_zone(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def no_paint_first_delays(monkeypatch):
-    # The cockpit defers its queue re-read and prefetch by 0.2 s so the next prospect paints
-    # first; tests wait on workers instead, so start them at once.
-    from dialer_tui.screens import cockpit
+    # The cockpit keeps queue re-reads at least 1 s away from an outcome (and may delay the
+    # prefetch) so the next prospect paints first; tests wait on workers instead.
+    from dialer_tui.screens import cockpit, queue_window
 
-    monkeypatch.setattr(cockpit, "REFRESH_DELAY", 0)
+    monkeypatch.setattr(queue_window, "REFRESH_DELAY", 0)
     monkeypatch.setattr(cockpit, "PREFETCH_DELAY", 0)
 
 

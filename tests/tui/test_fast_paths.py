@@ -1,0 +1,104 @@
+"""What keeps the outcome key fast (PRODUCT.md section 6) without changing what the rep sees: the
+dossier's short history, the queue pane's own rows, no queue re-read right after an outcome, and
+the next prospect rendered ahead of the key."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session
+from textual.widgets import Input
+
+from dialer_tui.screens import queue_window
+from dialer_tui.store.models import Touch
+from dialer_tui.widgets.dossier import HISTORY_SHOWN, DossierPane
+from dialer_tui.widgets.queue_list import QueueList
+
+from .conftest import PINNED, _import, make_app, many_rows, screen_text, settle, write_csv
+
+
+async def test_dossier_shows_the_latest_touches_and_points_to_the_full_history(engine, bundle):
+    app = make_app(engine, bundle)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        pid = app.screen.current_id
+        with Session(engine) as s:
+            s.add_all([Touch(prospect_id=pid, channel="call", outcome="no_answer",
+                             started_at=PINNED - timedelta(days=1, minutes=i), note=f"t{i:02d}")
+                       for i in range(40)])
+            s.commit()
+        await pilot.press("r")
+        await settle(pilot, app)
+        body = app.screen.query_one("#dossier-body").visual
+        text = str(body)
+        assert "history (40), newest first" in text
+        assert "h: full history (40 touches)" in text
+        assert sum(f" t{i:02d}" in text for i in range(40)) == HISTORY_SHOWN
+        assert " t00" in text and f" t{HISTORY_SHOWN:02d}" not in text  # the newest ones
+
+
+async def test_queue_pane_keys_and_clicks_move_the_prospect(many_engine, bundle):
+    app = make_app(many_engine, bundle)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        queue = app.screen.query_one(QueueList)
+        first, second, fourth = (queue.items[i].prospect_id for i in (0, 1, 3))
+        assert app.screen.current_id == first
+        await pilot.press("down")
+        await settle(pilot, app)
+        assert app.screen.current_id == second and queue.cursor_row == 1
+        await pilot.click("#queue", offset=(20, 5))  # border, header, then rows 0, 1, 2, 3
+        await settle(pilot, app)
+        assert app.screen.current_id == fourth
+        await pilot.click("#queue", offset=(20, 1))  # the header: nothing chosen
+        await settle(pilot, app)
+        assert app.screen.current_id == fourth
+        await pilot.press("end")
+        await settle(pilot, app)
+        assert app.screen.current_id == queue.items[-1].prospect_id
+
+
+async def test_no_queue_read_right_after_an_outcome(db_path, tmp_path, bundle, monkeypatch):
+    from dialer_tui.store.engine import make_engine
+
+    engine = make_engine(db_path)
+    _import(engine, write_csv(tmp_path / "many.csv", many_rows(40)))
+    monkeypatch.setattr(queue_window, "REFRESH_DELAY", 30.0)
+    app = make_app(engine, bundle)
+    try:
+        async with app.run_test(size=(120, 35)) as pilot:
+            await settle(pilot, app)
+            cockpit, queue = app.screen, app.screen.query_one(QueueList)
+            reads: list[int] = []
+            monkeypatch.setattr(type(cockpit), "_read_queue",
+                                lambda self, limit: reads.append(limit) or ([], -1))
+            before = len(queue.items)
+            pid = cockpit.current_id
+            await pilot.press("5")
+            await settle(pilot, app)
+            assert len(queue.items) == before - 1 and queue.index_of(pid) is None
+            assert app.focused is cockpit.query_one("#note", Input)
+            cockpit._changes_seen(("another", "rep"))  # the poll saw a change: later, not now
+            cockpit._changes_seen(("yet", "another"))
+            await settle(pilot, app)
+            assert reads == [] and set(cockpit._pending) == {"queue"}
+            assert f"queue {before - 1}" in screen_text(app)
+    finally:
+        engine.dispose()
+
+
+async def test_the_next_prospect_is_rendered_before_the_key(many_engine, bundle):
+    app = make_app(many_engine, bundle)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        cockpit = app.screen
+        queue, pane = cockpit.query_one(QueueList), cockpit.query_one(DossierPane)
+        nxt = queue.items[1].prospect_id
+        assert nxt in cockpit.cache  # prefetched after the first dossier was painted
+        assert any(view.prospect_id == nxt for view, *_ in pane._ready)
+        await pilot.press("5")
+        await settle(pilot, app)
+        assert pane.view.prospect_id == nxt
+        body = pane.query_one("#dossier-body")
+        assert body._prepared is not None and body._prepared.content is body.visual
+        assert "P01 Tester" in screen_text(app)
