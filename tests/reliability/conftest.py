@@ -28,7 +28,8 @@ CSV_HEADER = "First Name,Last Name,Title,Company,Industry,City,Email,Phone,Notes
 # names are unique; the space after the digits proves they are all drawn (a frame caught half
 # drawn, or a notification toast over the end of the line, must not yield a wrong name).
 ACK_RE = re.compile(r"Logged (.+?) for ([A-Z][a-z]\d{4,5}) ")
-BAD_WORDS = ("database is locked", "locked", "Traceback", "OperationalError")
+# "locked" alone would also match the dossier's "blocked: ..." verdicts.
+BAD_WORDS = ("database is locked", "is locked", "Traceback", "OperationalError")
 
 
 def exe() -> str | None:
