@@ -92,7 +92,7 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
         if self.app._batch_count and self.is_current:
             if not self._paint_waiting:
                 self._paint_waiting = True
-                self.set_timer(0.004, self._paint_after_batch)
+                self.set_timer(0.002, self._paint_after_batch)
             return
         super()._compositor_refresh()
 

@@ -50,10 +50,14 @@ class QueueWindow:
         # Another rep's outcome or claim (a shared list) shows here within a few seconds: a
         # primary-key read of what changed, on a worker, every POLL_S.
         self.set_interval(POLL_S, self._poll_changes)  # type: ignore[attr-defined]
-        self.queue_gen += 1
-        items, total = self._read_queue(FIRST_WINDOW)
-        self._queue_loaded(self.queue_gen, items, total, FIRST_WINDOW)
         self.call_after_refresh(self.app.started)  # type: ignore[attr-defined]
+        self.queue_gen += 1
+        try:
+            items, total = self._read_queue(FIRST_WINDOW)
+        except Exception:  # a broken store: the worker read below fails as quietly as ever
+            self.refresh_queue()
+            return
+        self._queue_loaded(self.queue_gen, items, total, FIRST_WINDOW)
         if len(items) >= FIRST_WINDOW:
             self.call_after_refresh(self._load_rest, self.queue_gen)  # type: ignore[attr-defined]
 

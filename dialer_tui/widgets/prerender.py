@@ -5,8 +5,9 @@ Right after an outcome the next prospect must be on screen within a few millisec
 and rendering a screenful of dossier and script text then is most of the cost. The cockpit
 renders the next prospect while the rep is still on the call (when the prefetched view lands),
 and showing it is a swap. The output is the Static's own: the strips come from Textual's
-Visual.to_strips for this widget, its width and its style; when one of those changed since
-(a resize, the theme, a scrollbar appearing) or text is being selected, it renders as any Static.
+Visual.to_strips for this widget and its style, at both widths it can have in its scrolling pane
+(with and without the scrollbar); when it is laid out at another width (a resize), the style
+changed (the theme) or text is being selected, it renders as any Static.
 """
 
 from __future__ import annotations

@@ -244,11 +244,11 @@ class QueueList(ScrollView, can_focus=True):
 
     # --- rendering --------------------------------------------------------------------------------
     def render_lines(self, crop):
-        looks = (self.rich_style,) + tuple(
+        # The styles of this render (they change with focus and theme); rows are cached per
+        # look, so the focus going to the note line and back renders no row twice.
+        self._looks = (self.rich_style,) + tuple(
             self.get_component_rich_style(f"queue--{name}", partial=False)
             for name in ("header", "even-row", "odd-row", "cursor", "hover"))
-        if looks != self._looks:  # focus, theme: kept per look, so focus back is free
-            self._looks = looks
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
