@@ -14,14 +14,10 @@ import csv
 import gc
 import io
 import json
-import multiprocessing as mp
-import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterator
@@ -32,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from dialer_tui.services import csv_headers as ch
 from dialer_tui.services.csv_headers import name_key
 from dialer_tui.services.exporter import neutralise
+from dialer_tui.services.import_reader import read_rows
 from dialer_tui.store.models import RANK_NEW, STATUS_NEW, PhoneNumber, Prospect
 
 BATCH_ROWS = 5000
@@ -401,58 +398,11 @@ def import_csv(engine: Engine, path: Path, *, region: str = "US", dry_run: bool 
     return result
 
 
-# Reading a row (above all parsing its numbers) costs about twice what writing it does. Large
-# files are read in worker processes, a chunk at a time, while this process writes the chunks
-# already read: on two cores the import then takes about as long as the reading alone.
-PARALLEL_MIN_ROWS = 20_000
-_worker_reader: ch.RowReader | None = None
-
-
-def _init_worker(reader: ch.RowReader) -> None:
-    global _worker_reader
-    _worker_reader = reader
-
-
-def _read_chunk(chunk: list[tuple[int, bool, list[str]]], dirty: bool
-                ) -> list[tuple[int, list[str], ch.RowValues | None]]:
-    assert _worker_reader is not None
-    # a CR in a field spans lines: scrub those rows too
-    return [(line, cells, _worker_reader.read(cells, scrub=dirty or multi))
-            for line, multi, cells in chunk]
-
-
-def _chunks(records, size: int):
-    chunk = []
-    for record in records:
-        chunk.append(record)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _read_rows(records, reader: ch.RowReader, dirty: bool, total: int):
-    """(line, cells, RowValues or None) in file order; in worker processes for big files."""
-    workers = min(2, os.cpu_count() or 1)
-    forkable = "fork" in mp.get_all_start_methods()
-    if total < PARALLEL_MIN_ROWS or workers < 2 or not forkable:
-        for line, multi, cells in records:
-            yield line, cells, reader.read(cells, scrub=dirty or multi)
-        return
-    # fork: the workers inherit the loaded modules and start at once; they never touch the
-    # database (the parent's connections are not used in a child) and end with os._exit.
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"),
-                             initializer=_init_worker, initargs=(reader,)) as pool:
-        for rows in pool.map(_read_chunk, _chunks(records, 2_000), repeat(dirty)):
-            yield from rows
-
-
 def _import_rows(records, reader: ch.RowReader, store: _Store, dirty: bool,
                  progress: Callable[[int, int], None] | None, total: int) -> list[list[str]]:
     """Read, check and write the records in batches; returns the rejected rows' cells."""
     result, rejected, batch, done = store.result, [], [], 0
-    for line, cells, row in _read_rows(records, reader, dirty, total):
+    for line, cells, row in read_rows(records, reader, dirty, total):
         done += 1
         if row is None:
             continue
