@@ -9,8 +9,6 @@ spreadsheet before it is imported.
 
 from __future__ import annotations
 
-import csv
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -19,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from dialer_tui.errors import InputError
-from dialer_tui.services.exporter import neutralise
+from dialer_tui.services.exporter import write_csv
 from dialer_tui.store.engine import reader
 from dialer_tui.store.models import Prospect, Touch
 
@@ -71,26 +69,8 @@ def export_crm_calls(engine: Engine, path: Path) -> int:
                        "" if r.duration_s is None else str(r.duration_s * 1000), r.email,
                        r.first_name, r.last_name, r.company]
 
-    return _write(path, rows())
+    return write_csv(path, COLUMNS, rows())
 
 
 def _iso(at: datetime) -> str:
     return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _write(path: Path, rows: Iterator[list[str]]) -> int:
-    """Through a temporary file: a failed export never leaves a truncated CSV behind."""
-    tmp = path.with_name(f".{path.name}.part")
-    count = 0
-    try:
-        with open(tmp, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(COLUMNS)
-            for row in rows:
-                writer.writerow([neutralise(cell) for cell in row])
-                count += 1
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return count

@@ -46,7 +46,7 @@ def phone_cell(e164: str, extension: str = "") -> str:
     return f"{e164} ext. {extension}" if extension else e164
 
 
-def _write(path: Path, header: Iterable[str], rows: Iterator[list[str]]) -> int:
+def write_csv(path: Path, header: Iterable[str], rows: Iterator[list[str]]) -> int:
     """Write via a temporary file so that a failed export never leaves a truncated CSV behind."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.part")
@@ -108,7 +108,7 @@ def export_prospects(engine: Engine, path: Path) -> int:
                     pending = next(phones, None)
                 yield [_text(v) for v in row] + _phone_cells(own)
 
-    return _write(path, columns, rows())
+    return write_csv(path, columns, rows())
 
 
 def export_touches(engine: Engine, path: Path) -> int:
@@ -128,4 +128,4 @@ def export_touches(engine: Engine, path: Path) -> int:
                 yield [_text(r.prospect_id), name, r.company, r.phone_e164, r.channel, r.outcome,
                        _text(r.started_at), _text(r.duration_s), r.note, r.template_id, r.rep]
 
-    return _write(path, TOUCH_COLUMNS, rows())
+    return write_csv(path, TOUCH_COLUMNS, rows())
