@@ -20,7 +20,7 @@ from dialer_tui.screens.outcomes import OutcomeActions
 from dialer_tui.screens.queue_window import QueueWindow
 from dialer_tui.services import cockpit as svc
 from dialer_tui.services.cockpit import ProspectView
-from dialer_tui.services.queue import QueueItem
+from dialer_tui.services.queue import QueueItem, claim
 from dialer_tui.store.engine import reader
 from dialer_tui.widgets.dossier import DossierPane
 from dialer_tui.widgets.outcome_bar import OutcomeBar, key_label
@@ -163,6 +163,8 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
         self.phone = item.phone if item else ""
         if item is not None:
             self._last_highlight = item.prospect_id
+            if self.app.rep:  # type: ignore[attr-defined]
+                self._claim(item.prospect_id)  # a shared list: lease who is on screen
         self.refresh_bindings()
         if self.current_id is None:
             self.query_one(DossierPane).clear_view(Text(""))
@@ -177,6 +179,22 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
                 self.query_one(DossierPane).show_pending(item)
             # Read once the frame is painted (the first frame, the name from the queue row).
             self.call_after_refresh(self._load_current, self.current_id)
+
+    @work(thread=True, exclusive=True, group="claim", exit_on_error=False)
+    def _claim(self, prospect_id: int) -> None:
+        app = self.app
+        with Session(app.engine) as s:  # type: ignore[attr-defined]
+            holder = claim(s, prospect_id=prospect_id, rep=app.rep, at=app.now(),  # type: ignore[attr-defined]
+                           lease_minutes=app.bundle.settings.lease_minutes)  # type: ignore[attr-defined]
+        if holder is not None:
+            app.call_from_thread(self._claimed_elsewhere, prospect_id, holder)
+
+    def _claimed_elsewhere(self, prospect_id: int, holder: str) -> None:
+        """Another rep leased this prospect first: never dial it twice, move on."""
+        if prospect_id != self.current_id:
+            return
+        self.app.notify(f"{holder} is calling this prospect; moving on", markup=False)
+        self.advance(drop=True)
 
     def _load_current(self, prospect_id: int) -> None:
         if prospect_id == self.current_id and prospect_id not in self.cache:

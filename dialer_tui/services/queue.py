@@ -361,6 +361,25 @@ def claim_next(session: Session, bundle: Bundle, *, rep: str, at: datetime,
     return None
 
 
+def claim(session: Session, *, prospect_id: int, rep: str, at: datetime,
+          lease_minutes: int) -> str | None:
+    """Lease the prospect a rep has on screen (compare-and-set, like claim_next).
+
+    None when the lease is the rep's; otherwise the name of the rep who holds it."""
+    result = session.execute(
+        update(Prospect).where(col(Prospect.id) == prospect_id,
+                               or_(col(Prospect.claim_expires_at).is_(None),
+                                   col(Prospect.claim_expires_at) <= at,
+                                   Prospect.claimed_by == rep))
+        .values(claimed_by=rep, claim_expires_at=at + timedelta(minutes=lease_minutes)))
+    holder = None
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        holder = session.exec(select(Prospect.claimed_by)
+                              .where(col(Prospect.id) == prospect_id)).first() or "another rep"
+    session.commit()
+    return holder
+
+
 def release(session: Session, *, prospect_id: int, rep: str) -> None:
     session.execute(update(Prospect).where(col(Prospect.id) == prospect_id,
                                            Prospect.claimed_by == rep)
