@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -49,6 +48,12 @@ def _cfg(args) -> Path | None:
     from dialer_tui.config import config_dir
 
     return config_dir(args.config)
+
+
+def _settings(args):
+    from dialer_tui.config import load_settings
+
+    return load_settings(_cfg(args))
 
 
 def _bundle(args):
@@ -244,7 +249,7 @@ def cmd_lookup(args) -> int:
 
     engine = _engine(args)
     with _session(engine, read=True) as s:
-        matches = lookup(s, text=args.query, region=os.environ.get("DIALER_TUI_REGION", "US"))
+        matches = lookup(s, text=args.query, region=_settings(args).region)
     if args.json:
         _json(matches)
         return EXIT_OK
