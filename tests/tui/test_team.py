@@ -37,3 +37,26 @@ async def test_the_prospect_on_screen_is_leased_and_hidden_from_other_reps(many_
         assert app.screen.current_id not in (shown, nxt)
         with Session(many_engine) as s:
             assert s.get(Prospect, nxt).claimed_by == "bob"  # untouched
+
+
+async def test_another_reps_outcome_shows_in_this_queue_within_seconds(many_engine, bundle,
+                                                                        monkeypatch):
+    from dialer_tui.screens import queue_window
+    from dialer_tui.services.calling import log_outcome
+
+    monkeypatch.setattr(queue_window, "POLL_S", 0.2)
+    app = make_app(many_engine, bundle)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        queue = app.screen.query_one("#queue")
+        theirs = queue.items[3].prospect_id
+        await pilot.pause(0.5)  # the first poll records where the store stands
+        with Session(many_engine, expire_on_commit=False) as s:  # another rep, another process
+            log_outcome(s, bundle, prospect_id=theirs, outcome="not_interested", at=PINNED,
+                        rep="bob")
+        for _ in range(30):
+            await pilot.pause(0.2)
+            await settle(pilot, app)
+            if theirs not in [i.prospect_id for i in queue.items]:
+                break
+        assert theirs not in [i.prospect_id for i in queue.items]
