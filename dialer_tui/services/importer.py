@@ -29,6 +29,7 @@ from dialer_tui.services import csv_headers as ch
 from dialer_tui.services.csv_headers import name_key
 from dialer_tui.services.exporter import neutralise
 from dialer_tui.services.import_reader import read_rows
+from dialer_tui.store.engine import bulk
 from dialer_tui.store.models import RANK_NEW, STATUS_NEW, PhoneNumber, Prospect
 
 BATCH_ROWS = 5000
@@ -251,7 +252,7 @@ class _Store:
 
     def _commit(self, new: list[dict], phones: list[dict], updated: list[dict]) -> None:
         """One batch, one transaction: its prospects, their numbers and the merges."""
-        with self.engine.begin() as conn:
+        with bulk(self.engine).begin() as conn:
             ids = self._ids(conn, len(new)) if new else iter(())
             for p in new:
                 real_id = next(ids)

@@ -83,11 +83,28 @@ def _sqlite_pragmas(engine: Engine) -> None:
     def _on_begin(conn):
         # Readers (queue, dossier, stats, exports) take no write lock, so a long report never
         # holds up the outcome key of another cockpit; writers queue for the lock up front.
-        read_only = conn.get_execution_options().get(_READ_ONLY)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        options = conn.get_execution_options()
+        if options.get(_READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+            return
+        # Every write is fsynced (an acknowledged outcome survives a power cut) except bulk
+        # import batches, which a re-import restores; the mode is set back on the next write.
+        wanted = "NORMAL" if options.get(_BULK) else "FULL"
+        info = conn.connection.info
+        if info.get("synchronous", "FULL") != wanted:
+            conn.exec_driver_sql(f"PRAGMA synchronous = {wanted}")
+            info["synchronous"] = wanted
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 _READ_ONLY = "dialer_tui_read_only"
+_BULK = "dialer_tui_bulk"
+
+
+def bulk(engine: Engine) -> Engine:
+    """The same engine for bulk import batches: no fsync per commit on SQLite (WAL keeps the
+    database consistent; a power cut can lose the last batches, which a re-import restores)."""
+    return engine.execution_options(**{_BULK: True})
 
 
 def reader(engine: Engine) -> Engine:

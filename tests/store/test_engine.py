@@ -130,3 +130,20 @@ def test_two_writers_never_see_database_is_locked(db_path):
 def test_postgres_backend_creates_schema(any_engine):
     with any_engine.connect() as conn:
         assert current_version(conn) == SCHEMA_VERSION
+
+
+def test_only_bulk_import_batches_skip_the_fsync(engine):
+    """Outcomes are fsynced (FULL); an import batch may not be (NORMAL); the pooled connection
+    goes back to FULL for the next ordinary write."""
+    from dialer_tui.store.engine import bulk
+
+    for _ in range(2):
+        with bulk(engine).begin() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+        with engine.begin() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+        with Session(engine) as s:
+            s.add(Prospect(first_name="x"))
+            s.flush()
+            assert s.connection().exec_driver_sql("PRAGMA synchronous").scalar() == 2
+            s.commit()
