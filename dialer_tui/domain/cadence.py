@@ -188,11 +188,6 @@ def _label(local_start: datetime, part: str, local_now: datetime) -> str:
     return f"{day} {when}".strip()
 
 
-def is_last_call(cf: CadenceFile, step_index: int) -> bool:
-    steps = cf.cadence.steps
-    return all(s.channel != "call" for s in steps[step_index + 1:])
-
-
 def next_call_index(cf: CadenceFile, after: int) -> int | None:
     for i, s in enumerate(cf.cadence.steps[after + 1:], start=after + 1):
         if s.channel == "call":

@@ -18,7 +18,6 @@ from dialer_tui.services.targets import zone_of
 from dialer_tui.store import repo
 from dialer_tui.store.models import (
     FU_CALLBACK,
-    FU_OPEN,
     FU_PROMISE,
     DncEntry,
     FollowUp,
@@ -183,10 +182,3 @@ def history(session: Session, bundle: Bundle, *, prospect_id: int, at: datetime
     local = datetime.now().astimezone().tzinfo
     rep_zone = local if isinstance(local, ZoneInfo) else ZoneInfo("UTC")
     return History(d, rep_zone)
-
-
-def open_follow_up_count(session: Session) -> int:
-    from sqlalchemy import func
-
-    return session.exec(select(func.count()).select_from(FollowUp)
-                        .where(FollowUp.status == FU_OPEN)).one()
