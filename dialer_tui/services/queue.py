@@ -24,10 +24,9 @@ from dialer_tui.services.targets import dialable, pick_number, target_for
 from dialer_tui.store import repo
 from dialer_tui.store.models import (
     FU_CALLBACK,
-    RANK_CADENCE,
     RANK_CALLBACK,
     RANK_NAMES,
-    RANK_PROMISED,
+    RANK_OF_KIND,
     STATUS_DNC,
     TERMINAL_STATUSES,
     DncEntry,
@@ -38,7 +37,6 @@ from dialer_tui.store.models import (
 MIN_PAGE = 20  # rows read at least per page
 MAX_PAGE = 2_000  # and at most (the IN lists of the page's fact queries)
 WINDOW_24H = timedelta(hours=24)
-_KIND_RANK = {"callback": RANK_CALLBACK, "promise": RANK_PROMISED, "cadence": RANK_CADENCE}
 _REASON_RANK = {name: rank for rank, name in RANK_NAMES.items()}
 
 
@@ -202,7 +200,7 @@ def _page_items(session: Session, bundle: Bundle, page: list[_Candidate], at: da
     due: dict[int, repo.DueFollowUp] = {}
     for fu in repo.due_follow_ups(session, prospect_ids=ids, at=at):
         held = due.get(fu.prospect_id)
-        if held is None or (_KIND_RANK[fu.kind], fu.due_start) < (_KIND_RANK[held.kind],
+        if held is None or (RANK_OF_KIND[fu.kind], fu.due_start) < (RANK_OF_KIND[held.kind],
                                                                    held.due_start):
             due[fu.prospect_id] = fu  # the strongest reason due now wins
     mine_only = bundle.settings.callbacks_mine_only
@@ -247,7 +245,7 @@ def _page_items(session: Session, bundle: Bundle, page: list[_Candidate], at: da
 def _item(prospect: _Candidate, fu: repo.DueFollowUp | None, phone: repo.DialableNumber | None,
           verdict: Verdict) -> QueueItem:
     channel = fu.channel if fu is not None else "call"
-    reason = RANK_NAMES[_KIND_RANK[fu.kind]] if fu is not None else RANK_NAMES.get(
+    reason = RANK_NAMES[RANK_OF_KIND[fu.kind]] if fu is not None else RANK_NAMES.get(
         prospect.queue_rank, "new")
     detail = reason
     if fu is not None:

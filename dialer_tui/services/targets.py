@@ -9,6 +9,7 @@ from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from dialer_tui.domain.calling_hours import CallingRules, Target, candidate_zones
+from dialer_tui.domain.phones import region_of
 from dialer_tui.store.models import PhoneNumber, Prospect
 from dialer_tui.store.repo import KIND_ORDER
 
@@ -37,17 +38,11 @@ def target_for(prospect: Prospect | Any, phone: NumberLike | None) -> Target:
     return Target(
         e164=phone.e164,
         phone_zones=tuple(phone.time_zones.split()),
-        phone_region=_region_of(phone.e164),
+        phone_region=region_of(phone.e164),
         prospect_zone=prospect.time_zone,
         prospect_region=prospect.region,
         prospect_country=prospect.country,
     )
-
-
-def _region_of(e164: str) -> str:
-    from dialer_tui.domain.phones import region_of
-
-    return region_of(e164)
 
 
 def zone_of(rules: CallingRules, prospect: Prospect, phone: NumberLike | None) -> ZoneInfo:

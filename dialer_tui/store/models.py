@@ -73,6 +73,8 @@ RANK_NEW = 3
 RANK_OUT = 9  # terminal or finished: not queued until recycle_at
 RANK_NAMES = {RANK_CALLBACK: "callback", RANK_PROMISED: "promised", RANK_CADENCE: "cadence",
               RANK_NEW: "new", RANK_OUT: "recycled"}
+# The queue rank a follow-up of each kind gives its prospect.
+RANK_OF_KIND = {"callback": RANK_CALLBACK, "promise": RANK_PROMISED, "cadence": RANK_CADENCE}
 
 
 class SchemaVersion(SQLModel, table=True):

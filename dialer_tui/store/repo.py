@@ -15,10 +15,9 @@ from sqlmodel import Session, col, select
 from dialer_tui.store.models import (
     FU_OPEN,
     RANK_CADENCE,
-    RANK_CALLBACK,
     RANK_NEW,
+    RANK_OF_KIND,
     RANK_OUT,
-    RANK_PROMISED,
     TERMINAL_STATUSES,
     DncEntry,
     FollowUp,
@@ -30,7 +29,6 @@ from dialer_tui.store.models import (
 
 CALL_CHANNELS = ("call", "voicemail")  # the touches that count against an attempt cap
 KIND_ORDER = {"mobile": 0, "direct": 1, "office": 2, "assistant": 3, "home": 4}
-_RANK_OF_KIND = {"callback": RANK_CALLBACK, "promise": RANK_PROMISED, "cadence": RANK_CADENCE}
 
 
 def get_prospect(session: Session, *, prospect_id: int) -> Prospect | None:
@@ -283,8 +281,8 @@ def refresh_queue_state(session: Session, *, prospect: Prospect) -> None:
         return
     open_fus = open_follow_ups(session, prospect_id=prospect.id)  # type: ignore[arg-type]
     if open_fus:
-        best = min(open_fus, key=lambda f: (f.due_start, _RANK_OF_KIND.get(f.kind, RANK_CADENCE)))
-        prospect.queue_rank = _RANK_OF_KIND.get(best.kind, RANK_CADENCE)
+        best = min(open_fus, key=lambda f: (f.due_start, RANK_OF_KIND.get(f.kind, RANK_CADENCE)))
+        prospect.queue_rank = RANK_OF_KIND.get(best.kind, RANK_CADENCE)
         prospect.queue_due_at = best.due_start
     elif prospect.attempts == 0:
         prospect.queue_rank = RANK_NEW
