@@ -1,12 +1,10 @@
 """The Textual app: holds the engine, the validated bundle, the rep and the clock; the cockpit
 screen does the work. Built by cli.cmd_ui / cmd_demo and by the tests, the same way.
 
-Start-up (PRODUCT.md section 6: cold start to the first frame with the queue) allocates a few
-hundred thousand objects that live as long as the app (modules, ORM and pydantic classes, the
-stylesheet). The cyclic garbage collector would scan them again and again while they load, about
-a sixth of the start-up time: it is paused while this module's imports load and from `run()` to
-the first frame that shows the queue, and what exists then is frozen (gc.freeze: never scanned
-again, which also keeps later collections short)."""
+Start-up (PRODUCT.md section 6: cold start to the first frame with the queue) runs with the
+cyclic garbage collector paused (see startup.py): from the CLI's first import when the CLI runs
+the app, else from `run()`, to the first frame that shows the queue. Importing this module alone
+(the tests) pauses it only while its own imports load."""
 
 from __future__ import annotations
 
@@ -24,6 +22,7 @@ from textual.binding import Binding  # noqa: E402
 
 from dialer_tui.screens.commands import CockpitCommands  # noqa: E402
 from dialer_tui.services.bundle import Bundle  # noqa: E402
+from dialer_tui.startup import pause_gc, resume_gc  # noqa: E402
 from dialer_tui.widgets.session_header import SessionStats  # noqa: E402
 
 gc.freeze()
@@ -49,7 +48,6 @@ class DialerApp(App[None]):
         local = self.now().astimezone().tzinfo
         self.rep_zone: tzinfo = local or timezone.utc
         self.stats = SessionStats(started_at=self.now())
-        self._gc_paused = False  # by run(), until the first frame with the queue
 
     def now(self) -> datetime:
         """The injected clock, always UTC-aware (tests pin it; the CLI uses the real one)."""
@@ -60,8 +58,7 @@ class DialerApp(App[None]):
 
     def run(self, *args: Any, **kwargs: Any) -> Any:
         """Run in the terminal; no garbage collection until the queue is on screen."""
-        self._gc_paused = gc.isenabled()
-        gc.disable()
+        pause_gc()
         try:
             return super().run(*args, **kwargs)
         finally:
@@ -69,10 +66,7 @@ class DialerApp(App[None]):
 
     def started(self) -> None:
         """The first frame with the queue is painted (called by the cockpit)."""
-        if self._gc_paused:
-            self._gc_paused = False
-            gc.freeze()  # what start-up built lives as long as the app
-            gc.enable()
+        resume_gc()
 
     def on_mount(self) -> None:
         from dialer_tui.screens.cockpit import CockpitScreen

@@ -74,6 +74,9 @@ def _session(engine, *, read: bool = False):
 
 
 def cmd_ui(args) -> int:
+    from dialer_tui.startup import pause_gc
+
+    pause_gc()  # until the first frame (DialerApp.started); see startup.py
     from dialer_tui.services.bundle import load_bundle
 
     bundle = load_bundle(_cfg(args))  # refuse to start on a broken file, before the UI
@@ -85,6 +88,9 @@ def cmd_ui(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from dialer_tui.startup import pause_gc
+
+    pause_gc()  # until the first frame (DialerApp.started); see startup.py
     from dialer_tui.services.bundle import load_bundle
     from dialer_tui.services.demo import demo_bundle, seed_demo
     from dialer_tui.store.engine import demo_db_path, make_engine
@@ -400,12 +406,9 @@ def main(argv: list[str] | None = None) -> int:
     from dialer_tui.config import ConfigError
     from dialer_tui.store.engine import StoreError
 
-    bad_input: tuple[type[BaseException], ...] = (UsageError, ConfigError, StoreError)
-    try:
-        from dialer_tui.services.importer import CsvInputError
-        bad_input += (CsvInputError,)
-    except ImportError:  # pragma: no cover
-        pass
+    # UsageError (errors.InputError) also covers the importer's CsvInputError and the
+    # outcome and export errors, without importing those modules here.
+    bad_input = (UsageError, ConfigError, StoreError)
     try:
         return args.func(args)
     except bad_input as exc:

@@ -25,6 +25,7 @@ from typing import Callable, Iterator
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from dialer_tui.errors import InputError
 from dialer_tui.services import csv_headers as ch
 from dialer_tui.services.csv_headers import name_key
 from dialer_tui.services.exporter import neutralise
@@ -48,7 +49,7 @@ _BINARY_MAGIC = {b"PK\x03\x04": "a ZIP or Excel .xlsx file", b"\xd0\xcf\x11\xe0"
 _Row = ch.RowValues
 
 
-class CsvInputError(Exception):
+class CsvInputError(InputError):
     """The file cannot be imported at all; the message names the file and what is wrong."""
 
 
