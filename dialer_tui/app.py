@@ -19,6 +19,7 @@ from typing import Any, Callable  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from textual.app import App  # noqa: E402
 from textual.binding import Binding  # noqa: E402
+from textual.screen import Screen  # noqa: E402
 
 from dialer_tui.screens.commands import CockpitCommands  # noqa: E402
 from dialer_tui.services.bundle import Bundle  # noqa: E402
@@ -48,6 +49,7 @@ class DialerApp(App[None]):
         local = self.now().astimezone().tzinfo
         self.rep_zone: tzinfo = local or timezone.utc
         self.stats = SessionStats(started_at=self.now())
+        self.first_frame_shown = False
 
     def now(self) -> datetime:
         """The injected clock, always UTC-aware (tests pin it; the CLI uses the real one)."""
@@ -62,17 +64,22 @@ class DialerApp(App[None]):
         try:
             return super().run(*args, **kwargs)
         finally:
-            self.started()
+            resume_gc()
 
     def started(self) -> None:
         """The first frame with the queue is painted (called by the cockpit)."""
         resume_gc()
+        if not self.first_frame_shown:
+            self.first_frame_shown = True
+            self.screen.refresh_bindings()  # the footer fills in now (widgets/footer.py)
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen:
+        """The cockpit is the first screen (not pushed over Textual's blank default one, which
+        would be styled, suspended and restyled for nothing at start-up)."""
         from dialer_tui.screens.cockpit import CockpitScreen
 
         if self.bundle.settings.keys:
             # settings.yaml `keys:` maps binding ids (outcome.meeting_booked, cockpit.search...)
             # to keys; Textual applies it to every screen's bindings.
             self.set_keymap(dict(self.bundle.settings.keys))
-        self.push_screen(CockpitScreen())
+        return CockpitScreen()

@@ -94,9 +94,10 @@ def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         raise ConfigError(path, "file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, f"cannot read: {exc}") from None
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
+    loader = _Loader(text)
+    try:  # one parse: the node tree (for error lines) and the data built from it
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or exc.context
@@ -112,6 +113,8 @@ def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
                           key=_key_before(text, mark)) from None
     except yaml.YAMLError as exc:
         raise ConfigError(path, f"YAML error: {exc}") from None
+    finally:
+        loader.dispose()
     return data, node
 
 

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from dialer_tui.screens.outcomes import OutcomeActions
 from dialer_tui.screens.queue_window import QueueWindow
@@ -23,6 +23,7 @@ from dialer_tui.services.cockpit import ProspectView
 from dialer_tui.services.queue import QueueItem, claim
 from dialer_tui.store.engine import reader
 from dialer_tui.widgets.dossier import DossierPane
+from dialer_tui.widgets.footer import CockpitFooter
 from dialer_tui.widgets.outcome_bar import OutcomeBar, key_label
 from dialer_tui.widgets.queue_list import QueueList
 from dialer_tui.widgets.script_pane import ScriptPane
@@ -81,6 +82,13 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
         self.cache: dict[int, ProspectView] = {}
         self._last_highlight: int | None = None
         self._paint_waiting = False
+        self.after_first_paint: list = [self.app.started]
+        # The breakpoint class Textual would add at the first resize, already here: adding it
+        # then restyles every widget once more before the first frame.
+        width = self.app.size.width
+        self.add_class(next((name for least, name in sorted(self.HORIZONTAL_BREAKPOINTS,
+                                                           reverse=True) if width >= least), ""),
+                       update=False)
         self.init_queue_window()
         self.init_outcomes()
 
@@ -95,6 +103,12 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
                 self.set_timer(0.002, self._paint_after_batch)
             return
         super()._compositor_refresh()
+        if self.after_first_paint and self.is_current:
+            # The first frame is on its way to the terminal: now the work that would have
+            # delayed it (the footer's keys, the rest of the queue window, gc).
+            waiting, self.after_first_paint = self.after_first_paint, []
+            for callback in waiting:
+                self.call_later(callback)
 
     def _paint_after_batch(self) -> None:
         self._paint_waiting = False
@@ -111,7 +125,7 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
             yield ScriptPane(app.bundle.playbook, id="script")  # type: ignore[attr-defined]
         yield OutcomeBar(app.bundle.dispositions, dict(app.bundle.settings.keys),  # type: ignore[attr-defined]
                          id="outcome")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         for wid, title in (("queue", "Queue"), ("dossier", "Dossier"), ("script", "Script"),
@@ -178,7 +192,10 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
             if item is not None:
                 self.query_one(DossierPane).show_pending(item)
             # Read once the frame is painted (the first frame, the name from the queue row).
-            self.call_after_refresh(self._load_current, self.current_id)
+            if self.after_first_paint:
+                self.after_first_paint.append(lambda pid=self.current_id: self._load_current(pid))
+            else:
+                self.call_after_refresh(self._load_current, self.current_id)
 
     @work(thread=True, exclusive=True, group="claim", exit_on_error=False)
     def _claim(self, prospect_id: int) -> None:

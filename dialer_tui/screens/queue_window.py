@@ -50,7 +50,6 @@ class QueueWindow:
         # Another rep's outcome or claim (a shared list) shows here within a few seconds: a
         # primary-key read of what changed, on a worker, every POLL_S.
         self.set_interval(POLL_S, self._poll_changes)  # type: ignore[attr-defined]
-        self.call_after_refresh(self.app.started)  # type: ignore[attr-defined]
         self.queue_gen += 1
         try:
             items, total = self._read_queue(FIRST_WINDOW)
@@ -59,7 +58,8 @@ class QueueWindow:
             return
         self._queue_loaded(self.queue_gen, items, total, FIRST_WINDOW)
         if len(items) >= FIRST_WINDOW:
-            self.call_after_refresh(self._load_rest, self.queue_gen)  # type: ignore[attr-defined]
+            gen = self.queue_gen
+            self.after_first_paint.append(lambda: self._load_rest(gen))  # type: ignore[attr-defined]
 
     # --- work kept away from the frame after an outcome ----------------------------------
     def outcome_logged(self) -> None:

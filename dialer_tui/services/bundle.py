@@ -41,11 +41,11 @@ def _cross_check(cfg_dir: Path | None, cadences: CadenceFile, playbook: object) 
     from dialer_tui.domain import playbook as pb_mod
 
     known = pb_mod.template_ids(playbook)
-    path = config.find_file("cadences.yaml", cfg_dir)
-    _, node = config.load_yaml(path)
     for cid, cadence in cadences.cadences.items():
         for i, step in enumerate(cadence.steps):
             if step.template not in known:
+                path = config.find_file("cadences.yaml", cfg_dir)
+                _, node = config.load_yaml(path)  # parsed again only to name the line
                 raise config.error_at(path, node, ("cadences", cid, "steps", i, "template"),
                                       f"template {step.template!r} is not in playbook.yaml "
                                       f"(known: {', '.join(sorted(known))})")

@@ -54,7 +54,14 @@ def current_version(conn: Connection) -> int | None:
 
 def upgrade(engine: Engine) -> int:
     """Bring the database to the current schema; returns the version it was at (0 = new)."""
-    with engine.begin() as conn:
+    from dialer_tui.store.engine import reader  # (engine.py imports this module)
+
+    with reader(engine).connect() as conn:
+        if current_version(conn) == models.SCHEMA_VERSION:
+            # The usual open: nothing to create or upgrade, and no write lock taken for it
+            # (create_all would inspect every table first: ~8 ms of every start-up).
+            return models.SCHEMA_VERSION
+    with engine.begin() as conn:  # re-read under the write lock: another process may be here
         found = current_version(conn)
         if found is None:
             SQLModel.metadata.create_all(conn)

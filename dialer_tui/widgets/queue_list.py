@@ -123,7 +123,8 @@ class QueueList(ScrollView, can_focus=True):
         if pid in self._rows:
             for key in [k for k in self._strips if k[0] == pid]:
                 del self._strips[key]
-        self._rows[pid], self._cells[pid] = row, self._cells_of(row)
+        self._rows[pid] = row
+        self._cells.pop(pid, None)  # rendered when first painted (most rows never are)
 
     def show(self, items: list[QueueItem], now: datetime, keep: int | None = None) -> None:
         """Replace the rows; the cursor stays on prospect `keep` when it is still there. Rows
@@ -132,8 +133,9 @@ class QueueList(ScrollView, can_focus=True):
         for item in self.items:
             self._set_row(item, now)
         shown = {item.prospect_id for item in self.items}
-        for pid in [p for p in self._cells if p not in shown]:
-            del self._cells[pid], self._rows[pid]
+        for pid in [p for p in self._rows if p not in shown]:
+            del self._rows[pid]
+            self._cells.pop(pid, None)
         if len(self._strips) > STRIP_CACHE_MAX:
             self._strips.clear()
         index = self.index_of(keep) if keep is not None else None
@@ -293,7 +295,9 @@ class QueueList(ScrollView, can_focus=True):
 
     def _render_row(self, pid: int, look: str) -> Strip:
         base, _header, even, odd, cursor, hover = self._looks  # type: ignore[misc]
-        cells = self._cells[pid]
+        cells = self._cells.get(pid)
+        if cells is None:
+            cells = self._cells[pid] = self._cells_of(self._rows[pid])
         if look == "cursor":  # the cursor's colours win over the cells' own (as in DataTable)
             return self._line(cells, base + odd + cursor, Style.from_color(cursor.color))
         if look == "hover":
