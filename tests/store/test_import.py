@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlmodel import Session
 
 from dialer_tui.domain.phones import PhoneError, parse_phone
@@ -296,6 +296,47 @@ def test_progress_and_whole_batches(engine, tmp_path, monkeypatch):
         assert s.exec(select(func.count()).select_from(Prospect)).scalar_one() == 50
         assert s.exec(select(func.count()).select_from(PhoneNumber)).scalar_one() == 50
     assert import_csv(other, src).summary() == {"imported": 70, "merged": 50, "rejected": 0}
+
+
+def _index_names(engine) -> set[str]:
+    found = inspect(engine)
+    return {ix["name"] for table in ("prospect", "phone_number")
+            for ix in found.get_indexes(table)}
+
+
+def test_first_load_is_one_transaction_with_indexes_built_at_the_end(any_engine, tmp_path,
+                                                                     monkeypatch):
+    """A large import into an empty store: rows merge into earlier (not yet committed) batches,
+    an interruption leaves the store empty with every index, and success leaves every index."""
+    engine = any_engine
+    monkeypatch.setattr(importer, "FIRST_LOAD_MIN_ROWS", 100)
+    monkeypatch.setattr(importer, "BATCH_ROWS", 50)
+    wanted = {ix.name for table in (Prospect.__table__, PhoneNumber.__table__)
+              for ix in table.indexes}
+    assert wanted <= _index_names(engine)
+    src = tmp_path / "first.csv"
+    lines = ["First Name,Phone,Email"] + [f"P{i},(212) 555-{i:04d}," for i in range(120)]
+    lines.append("P5,(212) 555-0005,p5@example.com")  # merges into the first batch's P5
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def interrupt(done: int, total: int) -> None:
+        if done < total:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        import_csv(engine, src, progress=interrupt, now=NOW)
+    assert prospects(engine) == {}
+    assert wanted <= _index_names(engine)
+
+    result = import_csv(engine, src, now=NOW)
+    assert result.summary() == {"imported": 120, "merged": 1, "rejected": 0}
+    assert wanted <= _index_names(engine)
+    people = by_first(engine)
+    assert len(people) == 120 and people["P5"].email == "p5@example.com"
+    assert numbers(engine)[people["P119"].id] == [("+12125550119", "", "office")]
+    # Not empty any more: the next import goes batch by batch and merges everything.
+    assert import_csv(engine, src, now=NOW).summary() == {
+        "imported": 0, "merged": 121, "rejected": 0}
 
 
 def test_generated_rows_import(engine, tmp_path):
