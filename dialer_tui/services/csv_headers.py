@@ -317,6 +317,11 @@ class RowValues:
     phone_errors: list  # (raw, reason) of numbers that are not valid
     line: int = 0  # where the record starts in the file (the importer sets it)
 
+    @property
+    def usable(self) -> bool:
+        """A prospect can be reached: a valid number or an email (else the row is rejected)."""
+        return bool(self.phones or self.email_key)
+
 
 class RowReader:
     def __init__(self, headers: list[str], *, region: str, source: str):

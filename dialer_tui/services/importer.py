@@ -448,7 +448,7 @@ def _import_rows(records, reader: ch.RowReader, store: _Store, dirty: bool,
             continue
         if row.notes:
             result.warnings.extend(f"row {line}: {note}" for note in row.notes)
-        if not row.phones and not row.email_key:
+        if not row.usable:
             detail = "; ".join(f"phone {raw!r}: {why}" for raw, why in row.phone_errors)
             reject = Reject(line, "no valid phone number or email" + (f" ({detail})" if detail
                                                                       else ""))

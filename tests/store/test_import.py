@@ -356,6 +356,38 @@ def test_generated_rows_import(engine, tmp_path):
     assert tuple(ids) == (1, 20_000)
 
 
+def test_worker_processes_read_as_the_parent_does(tmp_path, monkeypatch):
+    """A file big enough for the worker processes gives the same prospects, warnings and
+    rejects file (with the rejected rows' own cells) as reading it in the parent."""
+    from dialer_tui.services import import_reader
+
+    src = tmp_path / "big.csv"
+    lines = ["First Name,Company,Phone,Email"]
+    for i in range(import_reader.PARALLEL_MIN_ROWS + 500):
+        if i % 997 == 0:
+            lines.append(f"Nobody{i},=HYPERLINK(\"x\"),not a number,")  # rejected
+        elif i % 501 == 0:
+            lines.append(f"Odd{i},Acme,12,odd{i}@example.com")  # kept, with a warning
+        else:
+            lines.append(f"P{i},Acme,(212) 555-{i % 10000:04d},p{i}@example.com")
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def run(name: str):
+        engine = make_engine(tmp_path / f"{name}.db")
+        rejects = tmp_path / f"{name}-rejects.csv"
+        result = import_csv(engine, src, rejects_path=rejects, now=NOW)
+        return (result.summary(), result.warnings, rejects.read_text(encoding="utf-8"),
+                snapshot(engine))
+
+    parallel = run("parallel")
+    monkeypatch.setattr(import_reader, "PARALLEL_MIN_ROWS", 10 ** 9)
+    assert run("sequential") == parallel
+    summary, warnings, rejects, _ = parallel
+    assert summary["rejected"] == 21
+    assert "row 503: phone '12' ignored: not a possible number for US" in warnings
+    assert 'Nobody997,"\'=HYPERLINK(""x"")",not a number,,999,' in rejects
+
+
 def test_fast_parser_agrees_with_parse_phone():
     rnd = random.Random(3)
     samples = ["", "abc", "1", "+", "12345", "800-FLOWERS", "+44 7700 900123", "+1 800 555 0199",
