@@ -6,6 +6,7 @@ one-key outcome write is synchronous on purpose (see screens/outcomes.py)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Callable
 
 from rich.text import Text
 from sqlmodel import Session
@@ -82,7 +83,8 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
         self.cache: dict[int, ProspectView] = {}
         self._last_highlight: int | None = None
         self._paint_waiting = False
-        self.after_first_paint: list = [self.app.started]
+        self.first_painted = False
+        self._after_first_paint: list[Callable[[], object]] = [self.app.started]
         # The breakpoint class Textual would add at the first resize, already here: adding it
         # then restyles every widget once more before the first frame.
         width = self.app.size.width
@@ -103,12 +105,20 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
                 self.set_timer(0.002, self._paint_after_batch)
             return
         super()._compositor_refresh()
-        if self.after_first_paint and self.is_current:
+        if not self.first_painted and self.is_current:
             # The first frame is on its way to the terminal: now the work that would have
             # delayed it (the footer's keys, the rest of the queue window, gc).
-            waiting, self.after_first_paint = self.after_first_paint, []
-            for callback in waiting:
+            self.first_painted = True
+            for callback in self._after_first_paint:
                 self.call_later(callback)
+            self._after_first_paint.clear()
+
+    def when_painted(self, callback: Callable[[], object]) -> None:
+        """Run `callback` once the first frame is painted; after the next refresh if it is."""
+        if self.first_painted:
+            self.call_after_refresh(callback)
+        else:
+            self._after_first_paint.append(callback)
 
     def _paint_after_batch(self) -> None:
         self._paint_waiting = False
@@ -192,10 +202,7 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
             if item is not None:
                 self.query_one(DossierPane).show_pending(item)
             # Read once the frame is painted (the first frame, the name from the queue row).
-            if self.after_first_paint:
-                self.after_first_paint.append(lambda pid=self.current_id: self._load_current(pid))
-            else:
-                self.call_after_refresh(self._load_current, self.current_id)
+            self.when_painted(lambda pid=self.current_id: self._load_current(pid))
 
     @work(thread=True, exclusive=True, group="claim", exit_on_error=False)
     def _claim(self, prospect_id: int) -> None:

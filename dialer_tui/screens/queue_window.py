@@ -59,7 +59,7 @@ class QueueWindow:
         self._queue_loaded(self.queue_gen, items, total, FIRST_WINDOW)
         if len(items) >= FIRST_WINDOW:
             gen = self.queue_gen
-            self.after_first_paint.append(lambda: self._load_rest(gen))  # type: ignore[attr-defined]
+            self.when_painted(lambda: self._load_rest(gen))  # type: ignore[attr-defined]
 
     # --- work kept away from the frame after an outcome ----------------------------------
     def outcome_logged(self) -> None:

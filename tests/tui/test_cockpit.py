@@ -10,6 +10,7 @@ from textual.widgets import Input, TextArea
 
 from dialer_tui.config import DialSettings
 from dialer_tui.services import cockpit as svc
+from dialer_tui.store.engine import make_engine
 from dialer_tui.store.models import PhoneNumber, Prospect
 from dialer_tui.widgets.dossier import DossierPane
 
@@ -29,6 +30,27 @@ async def test_queue_dossier_and_script_show_the_first_prospect(engine, bundle):
         assert "voicemail: value" in text
         # Priya (San Francisco) is at 07:00 local: outside calling hours, so not queued.
         assert "Priya" not in text
+
+
+async def test_start_up_fills_in_what_waits_for_the_first_frame(db_path, tmp_path, bundle):
+    """The first frame shows the first screenful of the queue; then the footer's keys, the first
+    prospect's dossier and the rest of the queue window arrive."""
+    from dialer_tui.screens.queue_window import FIRST_WINDOW
+    from dialer_tui.widgets.queue_list import QueueList
+
+    from .conftest import _import, many_rows, write_csv
+
+    engine = make_engine(db_path)
+    _import(engine, write_csv(tmp_path / "more.csv", many_rows(FIRST_WINDOW + 15)))
+    app = make_app(engine, bundle)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        assert app.first_frame_shown and app.screen.first_painted
+        assert len(app.screen.query_one(QueueList).items) == FIRST_WINDOW + 15
+        text = screen_text(app)
+        assert "/ Search" in text and "? Help" in text  # the footer's keys
+        assert "P00 Tester" in text and "Company 00" in text  # the dossier, read
+    engine.dispose()
 
 
 async def test_search_by_phone_in_another_format_opens_the_dossier(engine, bundle):
