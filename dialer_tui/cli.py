@@ -313,10 +313,29 @@ def cmd_check(args) -> int:
     from dialer_tui.services.bundle import load_bundle
 
     cfg = _cfg(args)
-    load_bundle(cfg)
+    bundle = load_bundle(cfg)
+    _check_keys(bundle)
     _out(f"ok: playbook, cadences, dispositions, calling rules and settings are valid "
          f"(config dir {cfg})")
     return EXIT_OK
+
+
+def _check_keys(bundle) -> None:
+    """settings.yaml `keys:` may only name binding ids the app has (see screens/binding_ids)."""
+    if not bundle.settings.keys:
+        return
+    from dialer_tui import config
+    from dialer_tui.screens.binding_ids import binding_ids
+
+    known = binding_ids(bundle.dispositions)
+    for name in bundle.settings.keys:
+        if name not in known:
+            path = config.settings_path(bundle.cfg_dir)
+            _, node = config.load_yaml(path)
+            close = sorted(k for k in known if k.split(".")[0] == name.split(".")[0])
+            raise config.error_at(path, node, ("keys", name),
+                                  f"unknown binding id {name!r}; known: "
+                                  f"{', '.join(close or sorted(known))} (see the help screen, ?)")
 
 
 def _safe(text: str) -> str:

@@ -206,11 +206,17 @@ class Settings(BaseModel):
         return tuple(dt.time.fromisoformat(v) for v in self.calling_window)
 
 
-def load_settings(cfg_dir: Path | None) -> Settings:
-    """settings.yaml from the config dir; defaults when there is none."""
+def settings_path(cfg_dir: Path | None) -> Path | None:
+    """The settings.yaml in use, None when there is none (defaults)."""
     if cfg_dir is not None:
         path = cfg_dir if cfg_dir.is_file() and cfg_dir.name == "settings.yaml" else (
             cfg_dir / "settings.yaml")
         if path.is_file():
-            return load_model(path, Settings, empty_ok=True)
-    return Settings()
+            return path
+    return None
+
+
+def load_settings(cfg_dir: Path | None) -> Settings:
+    """settings.yaml from the config dir; defaults when there is none."""
+    path = settings_path(cfg_dir)
+    return load_model(path, Settings, empty_ok=True) if path is not None else Settings()

@@ -135,6 +135,22 @@ def test_check_passes_on_shipped_files_and_names_file_and_line_of_a_broken_one(d
     assert "dispositions.yaml:4" in proc.stderr and "lable" in proc.stderr
 
 
+def test_check_names_an_unknown_binding_id_in_settings_keys(db):
+    cfg = db.parent / "cfg"
+    cfg.mkdir()
+    settings = cfg / "settings.yaml"
+    settings.write_text("rep_name: Sam\nkeys:\n  outcome.meeting_booked: f1\n"
+                        "  cockpit.serach: ctrl+f\n", encoding="utf-8")
+    proc = run("check", db=db, check=False)
+    assert proc.returncode == 2
+    assert f"{settings}:4:3: keys.cockpit.serach: unknown binding id 'cockpit.serach'" \
+        in proc.stderr
+    assert "cockpit.search" in proc.stderr and "outcome." not in proc.stderr
+    settings.write_text("keys:\n  outcome.meeting_booked: f1\n  cockpit.search: ctrl+f\n",
+                        encoding="utf-8")
+    assert "ok" in run("check", db=db).stdout
+
+
 def test_sixteen_concurrent_next_calls_never_hand_out_a_prospect_twice(tmp_path):
     db = tmp_path / "team.db"
     rows = ["First Name,Last Name,Company,Phone,State"]
