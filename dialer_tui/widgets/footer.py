@@ -5,7 +5,8 @@ Textual's Footer rebuilds its keys (a dozen styled widgets, ~10 ms) on every bin
 start-up the focus, the first prospect and the keymap each change them before the first frame,
 and the frame waits for those rebuilds. This one keeps the bar empty until the app says the
 first frame is on screen (`DialerApp.first_frame_shown`), then rebuilds once per burst of
-changes."""
+changes. It overrides Footer.bindings_changed and sets its _bindings_ready: Textual 8.2 internals,
+safe while textual stays pinned (pyproject.toml), like the cockpit's _compositor_refresh."""
 
 from __future__ import annotations
 
