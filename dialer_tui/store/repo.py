@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Iterable, NamedTuple, Sequence
 
-from sqlalchemy import bindparam, exists, func, or_
+from sqlalchemy import bindparam, exists, func, union
 from sqlmodel import Session, col, select
 
 from dialer_tui.store.models import (
@@ -205,11 +205,14 @@ def search(session: Session, *, text: str, e164: str | None = None, limit: int =
     # (a full table scan, ~30-90 ms at 100k prospects, that cannot match a phone number anyway).
     if needle and len(found) < limit and not (e164 and found):
         like = f"%{_escape_like(needle)}%"
-        query = (select(Prospect).where(or_(col(Prospect.name_key).like(like, escape="\\"),
-                                            col(Prospect.email_key).like(like, escape="\\")))
-                 # `|| ''`: sort the few matches after one table scan; where an older
-                 # database still has an index on name_key, ordering by the bare column makes
-                 # SQLite walk it and fetch every row (113 ms vs 21 ms at 100k prospects).
+        # Two scans of the narrow name and email indexes (SQLite reads them as covering
+        # indexes) instead of one of the wide prospect rows: 13 ms instead of 22 ms at 100k.
+        matching = union(
+            select(Prospect.id).where(col(Prospect.name_key).like(like, escape="\\")),
+            select(Prospect.id).where(col(Prospect.email_key).like(like, escape="\\")))
+        query = (select(Prospect).where(col(Prospect.id).in_(matching))
+                 # `|| ''`: sort the few matches; ordering by the bare column makes SQLite
+                 # walk the name_key index and fetch every row (113 ms vs 21 ms at 100k).
                  .order_by(col(Prospect.name_key).concat("")).limit(limit))
         for p in session.exec(query):
             found.setdefault(p.id, p)  # type: ignore[arg-type]
