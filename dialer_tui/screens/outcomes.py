@@ -115,7 +115,8 @@ class OutcomeActions:
             try:
                 with Session(app.engine, expire_on_commit=False) as s:
                     new = create_referral(s, referrer_id=pid, form=referral,
-                                          region=app.bundle.settings.region, at=app.now())
+                                          region=app.bundle.settings.region, at=app.now(),
+                                          touch_id=logged.touch_id)
                 extra = f"; added {new.name} (referred)"
             except (PhoneError, ValueError, LookupError) as exc:
                 app.notify(f"Outcome logged, but the referral was not saved: {exc}",

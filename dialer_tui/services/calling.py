@@ -33,6 +33,7 @@ from dialer_tui.store.models import (
     STATUS_UNRESPONSIVE,
     STATUS_WORKING,
     TERMINAL_STATUSES,
+    CadenceEnrolment,
     DncEntry,
     FollowUp,
     PhoneNumber,
@@ -324,7 +325,23 @@ def undo_touch(session: Session, *, touch_id: int) -> Touch:
         entry = session.get(DncEntry, eid)
         if entry:
             session.delete(entry)
+    for referred_id in undo.get("referral_ids", []):  # services.referral.create_referral
+        _remove_unworked_prospect(session, referred_id)
     session.flush()
     session.delete(touch)
     session.commit()
     return touch
+
+
+def _remove_unworked_prospect(session: Session, prospect_id: int) -> None:
+    """Delete a prospect an undone outcome created (a referral), unless it has been worked since:
+    once it has a touch of its own it is somebody the rep has talked to, and it stays."""
+    if session.exec(select(Touch.id).where(Touch.prospect_id == prospect_id)).first() is not None:
+        return
+    for model in (PhoneNumber, FollowUp, CadenceEnrolment, DncEntry):
+        for row in session.exec(select(model).where(model.prospect_id == prospect_id)):
+            session.delete(row)
+    session.flush()  # its rows first: they refer to it
+    prospect = session.get(Prospect, prospect_id)
+    if prospect is not None:
+        session.delete(prospect)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,7 +11,7 @@ from sqlmodel import Session
 from dialer_tui.domain.phones import PhoneError, parse_phone
 from dialer_tui.services.csv_headers import name_key
 from dialer_tui.store import repo
-from dialer_tui.store.models import PhoneNumber, Prospect
+from dialer_tui.store.models import PhoneNumber, Prospect, Touch
 
 
 @dataclass(frozen=True)
@@ -27,11 +28,12 @@ def _split(full: str) -> tuple[str, str]:
 
 
 def create_referral(session: Session, *, referrer_id: int, form: ReferralForm, region: str,
-                    at: datetime) -> Prospect:
+                    at: datetime, touch_id: int | None = None) -> Prospect:
     """Create the referred prospect (and its number) in one commit.
 
-    Raises ValueError for a missing name and PhoneError for a number that cannot be used; nothing
-    is written in either case."""
+    `touch_id`: the "referred" outcome's touch; undoing it (calling.undo_touch) then removes the
+    referred prospect too, unless it has been worked since. Raises ValueError for a missing name
+    and PhoneError for a number that cannot be used; nothing is written in either case."""
     referrer = session.get(Prospect, referrer_id)
     if referrer is None:
         raise LookupError(f"no prospect with id {referrer_id}")
@@ -62,5 +64,11 @@ def create_referral(session: Session, *, referrer_id: int, form: ReferralForm, r
                                 number_type=parsed.number_type,
                                 time_zones=" ".join(parsed.time_zones), created_at=at))
     repo.refresh_queue_state(session, prospect=new)
+    touch = session.get(Touch, touch_id) if touch_id is not None else None
+    if touch is not None and touch.undo_state:
+        undo = json.loads(touch.undo_state)
+        undo.setdefault("referral_ids", []).append(new.id)
+        touch.undo_state = json.dumps(undo)
+        session.add(touch)
     session.commit()
     return new

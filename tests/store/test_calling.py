@@ -159,6 +159,36 @@ def test_undo_puts_everything_back(engine, bundle, make_prospect):
     assert _queue_ids(engine, bundle, TUE) == [pid]
 
 
+def test_undoing_a_referral_removes_the_referred_prospect_unless_worked_since(
+        engine, bundle, make_prospect):
+    from dialer_tui.services.referral import ReferralForm, create_referral
+
+    pid = make_prospect(first="Ref", at=TUE, numbers=[("212-555-0123", "office")])
+
+    def refer(name: str, phone: str) -> tuple[int, int]:
+        logged = _log(engine, bundle, pid, "referred", phone="+12125550123")
+        with Session(engine, expire_on_commit=False) as s:
+            new = create_referral(s, referrer_id=pid, form=ReferralForm(name, phone=phone),
+                                  region="US", at=TUE, touch_id=logged.touch_id)
+        return logged.touch_id, new.id
+
+    touch_id, new_id = refer("Lee Chen", "212 555 0142")
+    with Session(engine) as s:
+        undo_touch(s, touch_id=touch_id)
+    with Session(engine) as s:
+        assert s.get(Prospect, new_id) is None
+        assert s.exec(select(PhoneNumber).where(PhoneNumber.prospect_id == new_id)).all() == []
+    assert _queue_ids(engine, bundle, TUE) == [pid]
+
+    touch_id, new_id = refer("Kim Park", "212 555 0143")
+    _log(engine, bundle, new_id, "left_voicemail", phone="+12125550143")  # worked since
+    with Session(engine) as s:
+        undo_touch(s, touch_id=touch_id)
+    with Session(engine) as s:
+        assert s.get(Prospect, new_id).first_name == "Kim"
+        assert s.get(Touch, touch_id) is None
+
+
 def test_three_attempts_per_24h_cap_in_florida(engine, bundle, make_prospect):
     pid = make_prospect(first="F", region="FL", at=TUE, numbers=[("305-555-0101", "office"),
                                                                   ("305-555-0102", "direct")])
