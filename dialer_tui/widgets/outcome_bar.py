@@ -5,6 +5,7 @@ The acknowledgement is shown only after the touch is committed: what it says is 
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
@@ -28,6 +29,25 @@ def key_label(key: str) -> str:
     return {"question_mark": "?", "slash": "/"}.get(key, key)
 
 
+class NoteInput(Input):
+    """The note line after an outcome. Enter submits and lets go of the focus here, in the key's
+    own turn: as a binding it would run only after the keys queued behind it (fast fingers, a
+    macro: Enter then 5) had been typed into the note. Keys that reach the box after it let go
+    are handed back to the app, as the outcome keys they are."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self.screen.focused is not self or event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            if event.key == "enter" and self.screen.focused is self:
+                await self.action_submit()
+                self.screen.set_focus(None)  # the cockpit focuses its queue on Submitted
+            else:
+                self.app.post_message(events.Key(event.key, event.character))
+            return
+        await super()._on_key(event)
+
+
 class OutcomeBar(Vertical):
     def __init__(self, dispositions: Dispositions, keymap: dict[str, str], **kwargs) -> None:
         super().__init__(**kwargs)
@@ -40,8 +60,8 @@ class OutcomeBar(Vertical):
         yield Static(self._keys(SHORT, wide=True), id="outcome-keys")
         yield Static(self._keys(TINY, wide=False), id="outcome-keys-tiny")
         yield Static(id="ack")
-        yield Input(placeholder="note for the last touch (Enter saves, empty Enter skips)",
-                    id="note")
+        yield NoteInput(placeholder="note for the last touch (Enter saves, empty Enter skips)",
+                        id="note")
 
     def _keys(self, labels: dict[str, str], *, wide: bool) -> Text:
         out = Text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlmodel import Session, select
+from textual import events
 from textual.widgets import Input
 
 from dialer_tui.store.models import FU_CALLBACK, FollowUp, Prospect
@@ -66,6 +67,26 @@ async def test_note_is_saved_on_the_touch(many_engine, bundle):
         await pilot.press("enter")
         await settle(pilot, app)
         assert touches(many_engine, pid)[0].note == "asked for [bold]Tuesday[/]"
+        assert app.focused is app.screen.query_one("#queue")
+
+
+async def test_enter_and_an_outcome_key_in_one_read_log_that_outcome(many_engine, bundle):
+    """Fast fingers or a macro: Enter (skip the note) and the next outcome key arrive together.
+    The key is the next prospect's outcome, not the previous touch's note."""
+    app = make_app(many_engine, bundle)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        first = app.screen.current_id
+        await pilot.press("4")
+        await settle(pilot, app)
+        second = app.screen.current_id
+        assert app.focused is app.screen.query_one("#note", Input)
+        app.post_message(events.Key("enter", "\r"))  # both queued before either is handled
+        app.post_message(events.Key("5", "5"))
+        await settle(pilot, app)
+        assert [(t.outcome, t.note) for t in touches(many_engine, first)] == [
+            ("left_voicemail", "")]
+        assert [(t.outcome, t.note) for t in touches(many_engine, second)] == [("no_answer", "")]
         assert app.focused is app.screen.query_one("#queue")
 
 
