@@ -13,26 +13,27 @@ import gc
 _GC_WAS_ENABLED = gc.isenabled()
 gc.disable()
 
+import threading  # noqa: E402
 from datetime import datetime, timezone, tzinfo  # noqa: E402
-from typing import Any, Callable  # noqa: E402
+from typing import TYPE_CHECKING, Any, Callable  # noqa: E402
 
-from sqlalchemy.engine import Engine  # noqa: E402
 from textual.app import App  # noqa: E402
 from textual.binding import Binding  # noqa: E402
 from textual.screen import Screen  # noqa: E402
 
+from dialer_tui import clock as real_clock  # noqa: E402
 from dialer_tui.screens.commands import CockpitCommands  # noqa: E402
 from dialer_tui.services.bundle import Bundle  # noqa: E402
+from dialer_tui.services.first_page import FirstPage, Prefetch  # noqa: E402
 from dialer_tui.startup import pause_gc, resume_gc  # noqa: E402
 from dialer_tui.widgets.session_header import SessionStats  # noqa: E402
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 gc.freeze()
 if _GC_WAS_ENABLED:
     gc.enable()
-
-
-def _system_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class DialerApp(App[None]):
@@ -41,15 +42,48 @@ class DialerApp(App[None]):
     COMMANDS = App.COMMANDS | {CockpitCommands}
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True)]
 
-    def __init__(self, *, engine: Engine, bundle: Bundle, rep: str = "",
-                 clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, *, engine: Engine | None = None, bundle: Bundle, rep: str = "",
+                 clock: Callable[[], datetime] | None = None,
+                 open_engine: Callable[[], Engine] | None = None,
+                 prefetch: Prefetch | None = None) -> None:
+        """`engine`, or `open_engine` to open it on first use with `prefetch` (a forked child,
+        services/first_page.py) reading the first screenful meanwhile: the CLI's way, which
+        keeps SQLAlchemy's imports out of the time to the first frame."""
         super().__init__()
-        self.engine, self.bundle, self.rep = engine, bundle, rep
-        self.clock = clock or _system_now
+        if engine is None and open_engine is None:
+            raise TypeError("DialerApp needs an engine or open_engine")
+        self._engine, self._open_engine = engine, open_engine
+        self._engine_lock = threading.Lock()
+        self._prefetch = prefetch
+        self.bundle, self.rep = bundle, rep
+        self.clock = clock or real_clock.system_now
         local = self.now().astimezone().tzinfo
         self.rep_zone: tzinfo = local or timezone.utc
         self.stats = SessionStats(started_at=self.now())
         self.first_frame_shown = False
+
+    @property
+    def engine(self) -> Engine:
+        """The store's engine. When the CLI started the app, opened by the first frame's
+        aftermath (started()), with the modules of the store the cockpit uses, all in one go:
+        two threads importing SQLAlchemy at once can deadlock in its circular imports."""
+        engine = self._engine
+        if engine is None:
+            with self._engine_lock:
+                if self._engine is None:
+                    assert self._open_engine is not None
+                    self._engine = self._open_engine()
+                    import dialer_tui.services.calling  # noqa: F401
+                    import dialer_tui.services.cockpit  # noqa: F401
+                    import dialer_tui.services.queue  # noqa: F401
+                engine = self._engine
+        return engine
+
+    def first_page(self) -> FirstPage | None:
+        """The first screenful read ahead by the CLI's child process (waiting for it), once;
+        None when there is none: the cockpit reads it itself."""
+        prefetch = self._prefetch
+        return prefetch.page() if prefetch is not None else None
 
     def now(self) -> datetime:
         """The injected clock, always UTC-aware (tests pin it; the CLI uses the real one)."""
@@ -68,10 +102,16 @@ class DialerApp(App[None]):
 
     def started(self) -> None:
         """The first frame with the queue is painted (called by the cockpit)."""
-        resume_gc()
         if not self.first_frame_shown:
             self.first_frame_shown = True
             self.screen.refresh_bindings()  # the footer fills in now (widgets/footer.py)
+            if self._prefetch is not None:
+                self._prefetch.close()  # reap the child that read the first screenful
+                self._prefetch = None
+            # The store's modules and engine now, here, before any worker needs them (~0.2 s
+            # while the rep reads the first frame; keys typed meanwhile wait their turn).
+            self.engine  # noqa: B018
+        resume_gc()  # after those imports: their objects are frozen with the rest (startup.py)
 
     def get_default_screen(self) -> Screen:
         """The cockpit is the first screen (not pushed over Textual's blank default one, which

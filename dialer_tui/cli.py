@@ -77,13 +77,28 @@ def cmd_ui(args) -> int:
     from dialer_tui.startup import pause_gc
 
     pause_gc()  # until the first frame (DialerApp.started); see startup.py
-    from dialer_tui.services.bundle import load_bundle
+    from dialer_tui.clock import system_now
+    from dialer_tui.services.first_page import Prefetch
 
-    bundle = load_bundle(_cfg(args))  # refuse to start on a broken file, before the UI
-    engine = _engine(args)
-    from dialer_tui.app import DialerApp
+    # A child process opens the store and reads the first screenful while this one loads the
+    # config and the UI (services/first_page.py); if it cannot, the store is opened here, the
+    # way it always was, errors and all.
+    prefetch = Prefetch.start(db=args.db, config=args.config, at=system_now(), rep=args.rep)
+    try:
+        bundle = _bundle(args)  # refuse to start on a broken file, before the UI
+        from dialer_tui.app import DialerApp
 
-    DialerApp(engine=engine, bundle=bundle, rep=args.rep or bundle.settings.rep_name).run()
+        rep = args.rep or bundle.settings.rep_name
+        if prefetch is not None and prefetch.opened():
+            app = DialerApp(open_engine=lambda: _engine(args), prefetch=prefetch,
+                            bundle=bundle, rep=rep)
+        else:
+            app = DialerApp(engine=_engine(args), bundle=bundle, rep=rep)
+    except BaseException:
+        if prefetch is not None:
+            prefetch.close()
+        raise
+    app.run()
     return EXIT_OK
 
 
@@ -422,8 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from dialer_tui.config import ConfigError
-    from dialer_tui.store.engine import StoreError
+    from dialer_tui.errors import ConfigError, StoreError
 
     # UsageError (errors.InputError) also covers the importer's CsvInputError and the
     # outcome and export errors, without importing those modules here.

@@ -15,6 +15,8 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from dialer_tui.errors import ConfigError  # noqa: F401 - raised here, named by callers
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 try:  # the C loader is several times faster where libyaml is present
@@ -23,21 +25,6 @@ except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class ConfigError(Exception):
-    """A data or config file that cannot be used. str() names the file, line and key."""
-
-    def __init__(self, path: Path | str, message: str, line: int | None = None,
-                 column: int | None = None, key: str = ""):
-        self.path, self.line, self.column, self.key = str(path), line, column, key
-        self.message = message
-        where = self.path
-        if line is not None:
-            where += f":{line}"
-            if column is not None:
-                where += f":{column}"
-        super().__init__(f"{where}: {key + ': ' if key else ''}{message}")
 
 
 def default_config_dir() -> Path:

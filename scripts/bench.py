@@ -548,9 +548,9 @@ def measure_cold(db: Path, at: datetime, runs: int, cache: Path, real_clock: boo
         # The app has no clock hook on the command line: this runs the same entry point
         # (dialer_tui.cli.main, as `python -m dialer_tui --db FILE` does) with the app's clock
         # pinned to the bench instant, so the figure does not depend on the hour or a holiday.
-        launcher = ("import sys, datetime as d; import dialer_tui.app as a; "
+        launcher = ("import sys, datetime as d; import dialer_tui.clock as c; "
                     f"T = d.datetime.fromisoformat({at.isoformat()!r}); "
-                    "a._system_now = lambda: T; "
+                    "c.system_now = lambda: T; "
                     f"sys.argv = ['dialer-tui', '--db', {str(db)!r}]; "
                     "from dialer_tui.cli import main; raise SystemExit(main())")
         app_argv = [py, "-c", launcher]

@@ -6,10 +6,9 @@ one-key outcome write is synchronous on purpose (see screens/outcomes.py)."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from rich.text import Text
-from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,18 +16,18 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from dialer_tui.domain.queue_item import QueueItem
 from dialer_tui.screens.outcomes import OutcomeActions
 from dialer_tui.screens.queue_window import QueueWindow
-from dialer_tui.services import cockpit as svc
-from dialer_tui.services.cockpit import ProspectView
-from dialer_tui.services.queue import QueueItem, claim
-from dialer_tui.store.engine import reader
 from dialer_tui.widgets.dossier import DossierPane
 from dialer_tui.widgets.footer import CockpitFooter
 from dialer_tui.widgets.outcome_bar import OutcomeBar, key_label
 from dialer_tui.widgets.queue_list import QueueList
 from dialer_tui.widgets.script_pane import ScriptPane
 from dialer_tui.widgets.session_header import SessionHeader
+
+if TYPE_CHECKING:  # the store's modules load after the first frame (services/first_page.py)
+    from dialer_tui.services.cockpit import ProspectView
 
 SNOOZE = timedelta(hours=1)
 CACHE_TTL = timedelta(seconds=60)
@@ -188,7 +187,13 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
         if item is not None:
             self._last_highlight = item.prospect_id
             if self.app.rep:  # type: ignore[attr-defined]
-                self._claim(item.prospect_id)  # a shared list: lease who is on screen
+                # A shared list: lease who is on screen (once the first frame is out: the
+                # store's modules are not loaded before it).
+                pid = item.prospect_id
+                if self.first_painted:
+                    self._claim(pid)
+                else:
+                    self.when_painted(lambda: self._claim(pid))
         self.refresh_bindings()
         if self.current_id is None:
             self.query_one(DossierPane).clear_view(Text(""))
@@ -206,6 +211,10 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
 
     @work(thread=True, exclusive=True, group="claim", exit_on_error=False)
     def _claim(self, prospect_id: int) -> None:
+        from sqlmodel import Session
+
+        from dialer_tui.services.queue import claim
+
         app = self.app
         with Session(app.engine) as s:  # type: ignore[attr-defined]
             holder = claim(s, prospect_id=prospect_id, rep=app.rep, at=app.now(),  # type: ignore[attr-defined]
@@ -226,18 +235,24 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
 
     @work(thread=True, exclusive=True, group="view", exit_on_error=False)
     def load_view(self, prospect_id: int, prefetch: bool = False) -> None:
-        app = self.app
-        with Session(reader(app.engine), expire_on_commit=False) as s:  # type: ignore[attr-defined]
-            view = svc.load_view(s, app.bundle, prospect_id=prospect_id, at=app.now())  # type: ignore[attr-defined]
-        app.call_from_thread(self._view_loaded, prospect_id, view, prefetch)
+        view = self._read_view(prospect_id)
+        self.app.call_from_thread(self._view_loaded, prospect_id, view, prefetch)
 
     @work(thread=True, exclusive=True, group="prefetch", exit_on_error=False)
     def _prefetch(self, prospect_id: int) -> None:
         # The next row's dossier, ready before the outcome key: moving on shows it at once.
+        view = self._read_view(prospect_id)
+        self.app.call_from_thread(self._view_loaded, prospect_id, view, True)
+
+    def _read_view(self, prospect_id: int) -> ProspectView | None:
+        from sqlmodel import Session
+
+        from dialer_tui.services import cockpit as svc
+        from dialer_tui.store.engine import reader
+
         app = self.app
         with Session(reader(app.engine), expire_on_commit=False) as s:  # type: ignore[attr-defined]
-            view = svc.load_view(s, app.bundle, prospect_id=prospect_id, at=app.now())  # type: ignore[attr-defined]
-        app.call_from_thread(self._view_loaded, prospect_id, view, True)
+            return svc.load_view(s, app.bundle, prospect_id=prospect_id, at=app.now())  # type: ignore[attr-defined]
 
     def _view_loaded(self, prospect_id: int, view: ProspectView | None, prefetch: bool) -> None:
         if view is None:

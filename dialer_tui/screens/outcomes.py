@@ -2,23 +2,25 @@
 
 The outcome is written synchronously, before the screen moves on: log_outcome commits in about a
 millisecond, and an acknowledgement on screen must mean the touch is in the store (SIGKILL right
-after it loses nothing). Everything else that touches the database runs in a thread worker."""
+after it loses nothing). Everything else that touches the database runs in a thread worker.
+
+The store's modules are imported where they are used: the first frame is painted before the
+CLI's process has loaded them (services/first_page.py); by the first key they are there."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session
 from textual import work
 
 from dialer_tui.domain.outcomes import Outcome
 from dialer_tui.domain.phones import PhoneError
-from dialer_tui.services import cockpit as svc
-from dialer_tui.services.calling import OutcomeError, log_outcome, undo_touch
-from dialer_tui.services.queue import QueueItem
+from dialer_tui.domain.queue_item import QueueItem
 
 if TYPE_CHECKING:  # imported where used: not needed for the first frame
+    from sqlmodel import Session
+
     from dialer_tui.services.referral import ReferralForm
 
 
@@ -37,6 +39,12 @@ class OutcomeActions:
     def init_outcomes(self) -> None:
         self.undo_stack: list[_Undo] = []
         self.note_touch: int | None = None
+
+    def _session(self) -> Session:
+        """A unit of work that writes (the store's modules are loaded by the first key)."""
+        from sqlmodel import Session
+
+        return Session(self.app.engine, expire_on_commit=False)  # type: ignore[attr-defined]
 
     def _who(self) -> str:
         view = self.cache.get(self.current_id or -1)  # type: ignore[attr-defined]
@@ -85,6 +93,8 @@ class OutcomeActions:
     def log_touch(self, disp: Outcome, *, callback: str | None = None,
             referral: ReferralForm | None = None) -> None:
         """Commit the touch, then acknowledge and move on (in that order)."""
+        from dialer_tui.services.calling import OutcomeError, log_outcome
+
         app = self.app  # type: ignore[attr-defined]
         pid = self.current_id  # type: ignore[attr-defined]
         if pid is None:
@@ -94,7 +104,7 @@ class OutcomeActions:
         who = self._who()
         self.hold_gc()  # type: ignore[attr-defined]
         try:
-            with Session(app.engine, expire_on_commit=False) as s:
+            with self._session() as s:
                 logged = log_outcome(
                     s, app.bundle, prospect_id=pid, outcome=disp.name, at=app.now(),
                     phone=self.phone if disp.is_call and self.phone else None,  # type: ignore[attr-defined]
@@ -113,7 +123,7 @@ class OutcomeActions:
             from dialer_tui.services.referral import create_referral
 
             try:
-                with Session(app.engine, expire_on_commit=False) as s:
+                with self._session() as s:
                     new = create_referral(s, referrer_id=pid, form=referral,
                                           region=app.bundle.settings.region, at=app.now(),
                                           touch_id=logged.touch_id)
@@ -156,20 +166,24 @@ class OutcomeActions:
 
     @work(thread=True, group="note", exit_on_error=False)
     def _save_note(self, touch_id: int, text: str) -> None:
+        from dialer_tui.services import cockpit as svc
+
         app = self.app  # type: ignore[attr-defined]
-        with Session(app.engine, expire_on_commit=False) as s:
+        with self._session() as s:
             ok = svc.set_touch_note(s, touch_id=touch_id, note=text)
         if ok:
             app.call_from_thread(self.acknowledge, "Note saved", None, "green")
 
     def action_undo(self) -> None:
+        from dialer_tui.services.calling import OutcomeError, undo_touch
+
         app = self.app  # type: ignore[attr-defined]
         if not self.undo_stack:
             app.notify("Nothing to undo in this session")
             return
         last = self.undo_stack.pop()
         try:
-            with Session(app.engine, expire_on_commit=False) as s:
+            with self._session() as s:
                 undo_touch(s, touch_id=last.touch_id)
         except OutcomeError as exc:
             app.notify(str(exc), severity="error", markup=False)
@@ -235,9 +249,11 @@ class OutcomeActions:
 
     @work(thread=True, group="edit", exit_on_error=False)
     def _add_phone(self, prospect_id: int, raw: str, kind: str, note: str) -> None:
+        from dialer_tui.services import cockpit as svc
+
         app = self.app  # type: ignore[attr-defined]
         try:
-            with Session(app.engine, expire_on_commit=False) as s:
+            with self._session() as s:
                 phone = svc.add_phone(s, prospect_id=prospect_id, raw=raw, kind=kind, note=note,
                                       region=app.bundle.settings.region, at=app.now())
         except (PhoneError, LookupError) as exc:
@@ -257,8 +273,10 @@ class OutcomeActions:
 
     @work(thread=True, group="edit", exit_on_error=False)
     def _save_research(self, prospect_id: int, text: str) -> None:
+        from dialer_tui.services import cockpit as svc
+
         app = self.app  # type: ignore[attr-defined]
-        with Session(app.engine, expire_on_commit=False) as s:
+        with self._session() as s:
             svc.set_research_notes(s, prospect_id=prospect_id, text=text, at=app.now())
         app.call_from_thread(self._edited, prospect_id, "Research notes saved")
 

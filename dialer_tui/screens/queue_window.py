@@ -5,7 +5,11 @@ After an outcome the local window has already dropped the row, so the queue is n
 once: only on the minute, on another rep's change (the poll, every POLL_S), when fewer than
 LOW_WATER rows are left, and never within REFRESH_DELAY seconds of an outcome (a 300-entry read
 is ~90 ms of CPU that would compete with the next paint for the GIL). At start-up the first
-screenful is read before the first frame, the rest of the window after it."""
+screenful is read before the first frame (by the CLI's child process when there is one,
+services/first_page.py), the rest of the window after it.
+
+The store's modules are imported inside the workers, not at the top: the first frame is painted
+before the CLI's process has loaded them."""
 
 from __future__ import annotations
 
@@ -14,18 +18,14 @@ import time
 from typing import Callable
 
 from rich.text import Text
-from sqlmodel import Session
 from textual import work
 
-from dialer_tui.services import cockpit as svc
-from dialer_tui.services.queue import QueueItem, build_queue
-from dialer_tui.store.engine import reader
-from dialer_tui.store.repo import change_token
+from dialer_tui.domain.queue_item import QueueItem
+from dialer_tui.services.first_page import FIRST_WINDOW
 from dialer_tui.widgets.dossier import DossierPane
 from dialer_tui.widgets.queue_list import QueueList
 
 QUEUE_WINDOW = 300
-FIRST_WINDOW = 30  # the first read: what fits on screen, shown at once; then QUEUE_WINDOW
 POLL_S = 3.0  # how soon another rep's outcome shows in this queue
 REFRESH_DELAY = 1.0  # no queue read within this many seconds of an outcome (tests: 0)
 LOW_WATER = 20
@@ -51,8 +51,9 @@ class QueueWindow:
         # primary-key read of what changed, on a worker, every POLL_S.
         self.set_interval(POLL_S, self._poll_changes)  # type: ignore[attr-defined]
         self.queue_gen += 1
+        first = self.app.first_page()  # type: ignore[attr-defined]
         try:
-            items, total = self._read_queue(FIRST_WINDOW)
+            items, total = (first.items, first.total) if first else self._read_queue(FIRST_WINDOW)
         except Exception:  # a broken store: the worker read below fails as quietly as ever
             self.refresh_queue()
             return
@@ -94,6 +95,11 @@ class QueueWindow:
 
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def _poll_changes(self) -> None:
+        from sqlmodel import Session
+
+        from dialer_tui.store.engine import reader
+        from dialer_tui.store.repo import change_token
+
         with Session(reader(self.app.engine)) as s:  # type: ignore[attr-defined]
             token = change_token(s)
         self.app.call_from_thread(self._changes_seen, token)
@@ -141,12 +147,11 @@ class QueueWindow:
 
     def _read_queue(self, limit: int) -> tuple[list[QueueItem], int]:
         """The next `limit` queue entries; the prospect count (-1 if not needed: entries)."""
+        from dialer_tui.services.queue import read_queue_window
+
         app = self.app
-        at = app.now()  # type: ignore[attr-defined]
-        with Session(reader(app.engine), expire_on_commit=False) as s:  # type: ignore[attr-defined]
-            items = build_queue(s, app.bundle, at=at, limit=limit, rep=app.rep)  # type: ignore[attr-defined]
-            total = svc.prospect_count(s) if not items else -1
-        return items, total
+        return read_queue_window(app.engine, app.bundle, at=app.now(),  # type: ignore[attr-defined]
+                                 limit=limit, rep=app.rep)  # type: ignore[attr-defined]
 
     def _load_rest(self, gen: int) -> None:
         if gen == self.queue_gen:

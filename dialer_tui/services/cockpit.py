@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from dialer_tui.domain import scripts
@@ -89,10 +88,6 @@ def load_view(session: Session, bundle: Bundle, *, prospect_id: int, at: datetim
         except KeyError:
             task = None  # a template removed from the playbook since: show no task text
     return ProspectView(d, ex, script, task, next_attempt, step, len(steps), at)
-
-
-def prospect_count(session: Session) -> int:
-    return session.exec(select(func.count()).select_from(Prospect)).one()
 
 
 def set_touch_note(session: Session, *, touch_id: int, note: str) -> bool:

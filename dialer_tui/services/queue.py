@@ -12,16 +12,19 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, exists, or_, update
+from sqlalchemy import bindparam, exists, func, or_, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from dialer_tui.domain import calling_hours
 from dialer_tui.domain.calling_hours import Verdict
 from dialer_tui.domain.phones import area_code, region_of
+from dialer_tui.domain.queue_item import QueueItem
 from dialer_tui.domain.regions import get_zone
 from dialer_tui.services.bundle import Bundle
 from dialer_tui.services.targets import dialable, pick_number, target_for
 from dialer_tui.store import repo
+from dialer_tui.store.engine import reader
 from dialer_tui.store.models import (
     FU_CALLBACK,
     RANK_CALLBACK,
@@ -38,35 +41,6 @@ MIN_PAGE = 20  # rows read at least per page
 MAX_PAGE = 2_000  # and at most (the IN lists of the page's fact queries)
 WINDOW_24H = timedelta(hours=24)
 _REASON_RANK = {name: rank for rank, name in RANK_NAMES.items()}
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    prospect_id: int
-    name: str
-    company: str
-    phone: str  # E.164 of the number to dial ('' for a task with no number)
-    phone_id: int | None
-    phone_kind: str
-    channel: str  # call, or the channel of a cadence task (email, linkedin, letter)
-    reason: str  # callback / promised / cadence / new
-    detail: str  # "promised Thursday morning", "step 3: email"
-    due_at: datetime | None
-    verdict: Verdict
-
-    @property
-    def local_time(self) -> datetime:
-        return self.verdict.local_time
-
-    def to_json(self) -> dict:
-        return {
-            "prospect_id": self.prospect_id, "name": self.name, "company": self.company,
-            "phone": self.phone, "phone_kind": self.phone_kind, "channel": self.channel,
-            "reason": self.reason, "detail": self.detail,
-            "due_at": self.due_at.isoformat() if self.due_at else None,
-            "local_time": self.verdict.local_time.isoformat(timespec="seconds"),
-            "time_zone": self.verdict.time_zone,
-        }
 
 
 class _Candidate(NamedTuple):
@@ -186,6 +160,18 @@ def build_queue(session: Session, bundle: Bundle, *, at: datetime, limit: int = 
             break  # the end of the queue
     items.sort(key=lambda i: _REASON_RANK[i.reason])
     return items[:limit]
+
+
+def read_queue_window(engine: Engine, bundle: Bundle, *, at: datetime, limit: int, rep: str
+                      ) -> tuple[list[QueueItem], int]:
+    """The cockpit's queue window: build_queue in a read-only unit of work, and the prospect
+    count when it is empty (-1 otherwise): an empty queue says "import a list" or "nobody is
+    callable now" by it."""
+    with Session(reader(engine), expire_on_commit=False) as s:
+        items = build_queue(s, bundle, at=at, limit=limit, rep=rep)
+        if items:
+            return items, -1
+        return items, s.exec(select(func.count()).select_from(Prospect)).one()
 
 
 def _page_items(session: Session, bundle: Bundle, page: list[_Candidate], at: datetime,

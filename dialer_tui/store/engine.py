@@ -17,13 +17,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import create_engine
 
+from dialer_tui.errors import StoreError
 from dialer_tui.store.migrations import upgrade
 
 BUSY_TIMEOUT_MS = 30_000
-
-
-class StoreError(Exception):
-    """A database location or URL that cannot be used; the CLI reports it and exits 2."""
 
 
 def default_db_path() -> Path:

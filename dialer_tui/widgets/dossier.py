@@ -6,17 +6,20 @@ a markup string. The local-time line ticks each second (one small Static update)
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 
 from dialer_tui.domain.phones import display
-from dialer_tui.services.cockpit import ProspectView
-from dialer_tui.services.queue import QueueItem
-from dialer_tui.store.models import FU_CALLBACK, FU_PROMISE, PhoneNumber
+from dialer_tui.domain.queue_item import QueueItem
 from dialer_tui.widgets import safe
 from dialer_tui.widgets.prerender import Prepared, PreStatic
+
+if TYPE_CHECKING:  # a view comes from the store, whose modules load after the first frame
+    from dialer_tui.services.cockpit import ProspectView
+    from dialer_tui.store.models import PhoneNumber
 
 HISTORY_SHOWN = 15  # the latest touches; h opens the history screen, which pages through all
 
@@ -133,6 +136,8 @@ class DossierPane(VerticalScroll):
 
     def _body(self, view: ProspectView, phone_e164: str, rep_zone: tzinfo, now: datetime
               ) -> Text:
+        from dialer_tui.store.models import FU_CALLBACK, FU_PROMISE  # loaded: `view` is here
+
         d, p = view.dossier, view.dossier.prospect
         out = Text()
         dnc = {e.e164 for e in d.dnc if e.e164}

@@ -23,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from dialer_tui.domain.phones import display
-from dialer_tui.services.queue import QueueItem
+from dialer_tui.domain.queue_item import QueueItem
 from dialer_tui.widgets import safe
 
 REASON_STYLE = {"callback": "bold magenta", "promised": "bold yellow", "cadence": "cyan",

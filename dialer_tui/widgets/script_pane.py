@@ -6,6 +6,7 @@ is shown as Text, never parsed as markup. A missing value shows as "[first name?
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -16,9 +17,11 @@ from textual.widgets.option_list import Option
 
 from dialer_tui.domain import scripts
 from dialer_tui.domain.scripts import VOICEMAIL_TARGET_S, VOICEMAIL_WARN_S
-from dialer_tui.services.cockpit import ProspectView
 from dialer_tui.widgets import safe
 from dialer_tui.widgets.prerender import Prepared, PreStatic
+
+if TYPE_CHECKING:  # a view comes from the store, whose modules load after the first frame
+    from dialer_tui.services.cockpit import ProspectView
 
 
 def _section(out: Text, title: str, body: scripts.Rendered | None, extra: str = "") -> None:

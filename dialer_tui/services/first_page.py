@@ -1,0 +1,151 @@
+"""The queue's first screenful, read by a forked child process while this one loads the UI.
+
+Why: a cold start (PRODUCT.md section 6) is mostly imports, and imports run on one core: the
+store's (SQLAlchemy, SQLModel: ~150 ms), the config's (pydantic, YAML, phonenumbers: ~130 ms) and
+the UI's (Textual and the cockpit: ~100 ms). So `dialer-tui` forks first thing. The child loads
+the config files the same way the parent does (a broken one stops it before it touches the
+store), opens the store (upgrading its schema if need be) and reads the first screenful of the
+queue; meanwhile the parent loads the config and the UI, which shows those rows in its first
+frame. The parent loads the store's modules and opens its own engine once that frame is painted
+(DialerApp.started). Where there is no fork (Windows), or the child fails in any way, the parent
+does the same work itself, as it always did, and reports the same errors.
+
+The child shares nothing with the parent but a pipe: it is forked before any thread, database
+connection or terminal set-up exists, writes only to the pipe (its stdout and stderr go to
+/dev/null, so nothing reaches the rep's terminal), and leaves by os._exit (no atexit hooks, no
+flushing of the parent's buffers). What crosses the pipe is pickled plain data
+(domain.queue_item.QueueItem) that our own child wrote, never anything read from elsewhere."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import struct
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # nothing heavy here: this module is imported before the fork
+    from dialer_tui.domain.queue_item import QueueItem
+
+FIRST_WINDOW = 30  # the first read: what fits on a screen (the cockpit reads the rest later)
+OPEN_TIMEOUT_S = 30.0  # the store not open by then: the parent opens it itself
+PAGE_TIMEOUT_S = 30.0
+_HEAD = struct.Struct("!I")
+
+
+@dataclass(frozen=True)
+class FirstPage:
+    items: list[QueueItem]
+    total: int  # prospects in the store when `items` is empty, else -1
+
+
+class Prefetch:
+    """A forked child reading the first page. The parent calls opened(), then page(), then
+    close() (which reaps the child) once the first frame is painted."""
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self._pid, self._fd = pid, fd
+        self._buffer = b""
+
+    @classmethod
+    def start(cls, *, db: str | None, config: str | None, at: datetime, rep: str,
+              limit: int = FIRST_WINDOW) -> Prefetch | None:
+        """Fork the child (`db`, `config` and `rep` as given on the command line); None where
+        the platform cannot (the caller reads in-process)."""
+        if not hasattr(os, "fork"):
+            return None
+        r, w = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(r)
+            os.close(w)
+            return None
+        if pid == 0:
+            os.close(r)
+            _child(w, db=db, config=config, at=at, rep=rep, limit=limit)  # never returns
+        os.close(w)
+        return cls(pid, r)
+
+    def opened(self) -> bool:
+        """Wait until the child has opened the store; False (and the child is let go) if it
+        could not: the caller then opens it in-process, which reports why."""
+        if self._receive(OPEN_TIMEOUT_S) == ("open",):
+            return True
+        self.close()
+        return False
+
+    def page(self) -> FirstPage | None:
+        """The first page, waiting for it; None if the child failed to read it."""
+        message = self._receive(PAGE_TIMEOUT_S)
+        if not (isinstance(message, tuple) and len(message) == 3 and message[0] == "page"):
+            self.close()
+            return None
+        return FirstPage(items=message[1], total=message[2])
+
+    def close(self) -> None:
+        """Let the child go (it exits on its own, or on the closed pipe) and reap it."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        if self._pid:
+            try:
+                os.waitpid(self._pid, 0)
+            except ChildProcessError:
+                pass
+            self._pid = 0
+
+    def _receive(self, timeout: float) -> object:
+        """One message: a 4-byte length, then a pickle. None on end of file or timeout."""
+        deadline = time.monotonic() + timeout
+        size: int | None = None
+        while self._fd >= 0:
+            if size is None and len(self._buffer) >= _HEAD.size:
+                (size,) = _HEAD.unpack_from(self._buffer)
+                self._buffer = self._buffer[_HEAD.size:]
+            if size is not None and len(self._buffer) >= size:
+                data, self._buffer = self._buffer[:size], self._buffer[size:]
+                return pickle.loads(data)  # noqa: S301 - written by our own child (see above)
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._fd], [], [], left)[0]:
+                return None
+            chunk = os.read(self._fd, 1 << 16)
+            if not chunk:
+                return None
+            self._buffer += chunk
+        return None
+
+
+def _child(fd: int, *, db: str | None, config: str | None, at: datetime, rep: str,
+           limit: int) -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        from dialer_tui.config import config_dir
+        from dialer_tui.services.bundle import load_bundle
+        from dialer_tui.services.queue import read_queue_window
+        from dialer_tui.store.engine import make_engine
+
+        # The config is validated before the store is touched, as the parent does (cli.cmd_ui):
+        # a broken file stops both before a database is created or opened.
+        bundle = load_bundle(config_dir(config))
+        engine = make_engine(db)
+        _send(fd, ("open",))
+        items, total = read_queue_window(engine, bundle, at=at, limit=limit,
+                                         rep=rep or bundle.settings.rep_name)
+        _send(fd, ("page", items, total))
+    except BaseException:  # noqa: BLE001, S110 - the parent does it again and reports why
+        pass
+    finally:
+        os._exit(0)
+
+
+def _send(fd: int, message: tuple) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_HEAD.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
