@@ -81,11 +81,13 @@ def cmd_ui(args) -> int:
     from dialer_tui.services.first_page import Prefetch
 
     # A child process opens the store and reads the first screenful while this one loads the
-    # config and the UI (services/first_page.py); if it cannot, the store is opened here, the
-    # way it always was, errors and all.
+    # config and the UI (services/first_page.py): it waits for go(), a config found good. If it
+    # cannot, the store is opened here, the way it always was, errors and all.
     prefetch = Prefetch.start(db=args.db, config=args.config, at=system_now(), rep=args.rep)
     try:
         bundle = _bundle(args)  # refuse to start on a broken file, before the UI
+        if prefetch is not None:
+            prefetch.go()
         from dialer_tui.app import DialerApp
 
         rep = args.rep or bundle.settings.rep_name

@@ -2,13 +2,14 @@
 
 Why: a cold start (PRODUCT.md section 6) is mostly imports, and imports run on one core: the
 store's (SQLAlchemy, SQLModel: ~150 ms), the config's (pydantic, YAML, phonenumbers: ~130 ms) and
-the UI's (Textual and the cockpit: ~100 ms). So `dialer-tui` forks first thing. The child loads
-the config files the same way the parent does (a broken one stops it before it touches the
-store), opens the store (upgrading its schema if need be) and reads the first screenful of the
-queue; meanwhile the parent loads the config and the UI, which shows those rows in its first
-frame. The parent loads the store's modules and opens its own engine once that frame is painted
-(DialerApp.started). Where there is no fork (Windows), or the child fails in any way, the parent
-does the same work itself, as it always did, and reports the same errors.
+the UI's (Textual and the cockpit: ~100 ms). So `dialer-tui` forks first thing. The child
+imports the store's modules while the parent loads and checks the config files; once the parent
+says they are good (go(); a broken file stops both before a database is created or opened), the
+child opens the store (upgrading its schema if need be), loads the config the same way and reads
+the first screenful of the queue, while the parent loads the UI, which shows those rows in its
+first frame. The parent loads the store's modules and opens its own engine once that frame is
+painted (DialerApp.started). Where there is no fork (Windows), or the child fails in any way, the
+parent does the same work itself, as it always did, and reports the same errors.
 
 The child shares nothing with the parent but a pipe: it is forked before any thread, database
 connection or terminal set-up exists, writes only to the pipe (its stdout and stderr go to
@@ -43,11 +44,12 @@ class FirstPage:
 
 
 class Prefetch:
-    """A forked child reading the first page. The parent calls opened(), then page(), then
-    close() (which reaps the child) once the first frame is painted."""
+    """A forked child reading the first page. The parent calls go() once its config is good,
+    then opened(), page(), and close() (which reaps the child) once the first frame is painted;
+    close() alone stops the child before it touches the store."""
 
-    def __init__(self, pid: int, fd: int) -> None:
-        self._pid, self._fd = pid, fd
+    def __init__(self, pid: int, fd: int, go_fd: int) -> None:
+        self._pid, self._fd, self._go_fd = pid, fd, go_fd
         self._buffer = b""
 
     @classmethod
@@ -57,18 +59,28 @@ class Prefetch:
         the platform cannot (the caller reads in-process)."""
         if not hasattr(os, "fork"):
             return None
-        r, w = os.pipe()
+        r, w = os.pipe()  # child -> parent: the messages
+        go_r, go_w = os.pipe()  # parent -> child: one byte, the config is good
         try:
             pid = os.fork()
         except OSError:
-            os.close(r)
-            os.close(w)
+            for fd in (r, w, go_r, go_w):
+                os.close(fd)
             return None
         if pid == 0:
             os.close(r)
-            _child(w, db=db, config=config, at=at, rep=rep, limit=limit)  # never returns
+            os.close(go_w)
+            _child(w, go_r, db=db, config=config, at=at, rep=rep, limit=limit)  # no return
         os.close(w)
-        return cls(pid, r)
+        os.close(go_r)
+        return cls(pid, r, go_w)
+
+    def go(self) -> None:
+        """The config files are good: the child may open the store."""
+        try:
+            os.write(self._go_fd, b"g")
+        except OSError:  # the child is gone already: opened() says so
+            pass
 
     def opened(self) -> bool:
         """Wait until the child has opened the store; False (and the child is let go) if it
@@ -87,10 +99,11 @@ class Prefetch:
         return FirstPage(items=message[1], total=message[2])
 
     def close(self) -> None:
-        """Let the child go (it exits on its own, or on the closed pipe) and reap it."""
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        """Let the child go (it exits on its own, or on a closed pipe) and reap it."""
+        for fd in (self._fd, self._go_fd):
+            if fd >= 0:
+                os.close(fd)
+        self._fd = self._go_fd = -1
         if self._pid:
             try:
                 os.waitpid(self._pid, 0)
@@ -119,22 +132,23 @@ class Prefetch:
         return None
 
 
-def _child(fd: int, *, db: str | None, config: str | None, at: datetime, rep: str,
+def _child(fd: int, go_fd: int, *, db: str | None, config: str | None, at: datetime, rep: str,
            limit: int) -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
+        from dialer_tui.store.engine import make_engine
+
+        if os.read(go_fd, 1) != b"g":
+            return  # the parent found a broken config file (or is gone): leave the store be
+        engine = make_engine(db)
+        _send(fd, ("open",))  # as soon as can be: the parent starts the UI on it
         from dialer_tui.config import config_dir
         from dialer_tui.services.bundle import load_bundle
         from dialer_tui.services.queue import read_queue_window
-        from dialer_tui.store.engine import make_engine
 
-        # The config is validated before the store is touched, as the parent does (cli.cmd_ui):
-        # a broken file stops both before a database is created or opened.
-        bundle = load_bundle(config_dir(config))
-        engine = make_engine(db)
-        _send(fd, ("open",))
+        bundle = load_bundle(config_dir(config))  # as the parent did (cli.cmd_ui)
         items, total = read_queue_window(engine, bundle, at=at, limit=limit,
                                          rep=rep or bundle.settings.rep_name)
         _send(fd, ("page", items, total))

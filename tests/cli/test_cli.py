@@ -106,8 +106,10 @@ def test_bad_input_exits_2_with_a_message_and_writes_nothing(db, tmp_path):
 
 
 def test_bad_db_path_exits_2(tmp_path):
-    proc = run("queue", db=tmp_path, check=False)  # a directory
-    assert proc.returncode == 2 and "is a directory" in proc.stderr
+    for args in (("queue",), ()):  # () is the app: its forked reader fails, it says why itself
+        proc = run(*args, db=tmp_path, check=False)  # a directory
+        assert proc.returncode == 2 and "is a directory" in proc.stderr, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr
 
 
 def test_bad_csv_header_exits_2(tmp_path):

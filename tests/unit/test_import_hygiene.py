@@ -39,3 +39,19 @@ def test_the_geocoder_is_never_loaded():
             "print('phonenumbers.geocoder' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_cockpit_loads_before_the_store():
+    """Cold start (services/first_page.py): before its fork the CLI loads nothing heavy, and the
+    cockpit's modules load without SQLAlchemy, which a child process imports meanwhile."""
+    code = ("import sys\n"
+            "import dialer_tui.cli, dialer_tui.clock, dialer_tui.errors, dialer_tui.startup\n"
+            "import dialer_tui.services.first_page\n"
+            "heavy = ('pydantic', 'yaml', 'phonenumbers', 'sqlalchemy', 'sqlmodel', 'textual')\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n"
+            "import dialer_tui.app, dialer_tui.screens.cockpit\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'sqlmodel'}))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before_fork, cockpit = out.stdout.splitlines()
+    assert before_fork == "[]", f"imported before the fork: {before_fork}"
+    assert cockpit == "[]", f"the cockpit's modules import the store's: {cockpit}"
