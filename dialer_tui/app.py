@@ -24,7 +24,7 @@ from textual.screen import Screen  # noqa: E402
 from dialer_tui import clock as real_clock  # noqa: E402
 from dialer_tui.screens.commands import CockpitCommands  # noqa: E402
 from dialer_tui.services.bundle import Bundle  # noqa: E402
-from dialer_tui.services.first_page import FirstPage, Prefetch  # noqa: E402
+from dialer_tui.services.first_page import FirstPage, FirstPageReader  # noqa: E402
 from dialer_tui.startup import pause_gc, resume_gc  # noqa: E402
 from dialer_tui.widgets.session_header import SessionStats  # noqa: E402
 
@@ -45,16 +45,16 @@ class DialerApp(App[None]):
     def __init__(self, *, engine: Engine | None = None, bundle: Bundle, rep: str = "",
                  clock: Callable[[], datetime] | None = None,
                  open_engine: Callable[[], Engine] | None = None,
-                 prefetch: Prefetch | None = None) -> None:
-        """`engine`, or `open_engine` to open it on first use with `prefetch` (a forked child,
-        services/first_page.py) reading the first screenful meanwhile: the CLI's way, which
-        keeps SQLAlchemy's imports out of the time to the first frame."""
+                 first_reader: FirstPageReader | None = None) -> None:
+        """`engine`, or `open_engine` to open it after the first frame, with `first_reader` (a
+        forked child, services/first_page.py) reading the first screenful meanwhile: the CLI's
+        way, which keeps SQLAlchemy's imports out of the time to the first frame."""
         super().__init__()
         if engine is None and open_engine is None:
             raise TypeError("DialerApp needs an engine or open_engine")
         self._engine, self._open_engine = engine, open_engine
         self._engine_lock = threading.Lock()
-        self._prefetch = prefetch
+        self._first_reader, self._page_taken = first_reader, False
         self.bundle, self.rep = bundle, rep
         self.clock = clock or real_clock.system_now
         local = self.now().astimezone().tzinfo
@@ -82,8 +82,10 @@ class DialerApp(App[None]):
     def first_page(self) -> FirstPage | None:
         """The first screenful read ahead by the CLI's child process (waiting for it), once;
         None when there is none: the cockpit reads it itself."""
-        prefetch = self._prefetch
-        return prefetch.page() if prefetch is not None else None
+        if self._first_reader is None or self._page_taken:
+            return None
+        self._page_taken = True
+        return self._first_reader.page()
 
     def now(self) -> datetime:
         """The injected clock, always UTC-aware (tests pin it; the CLI uses the real one)."""
@@ -105,9 +107,9 @@ class DialerApp(App[None]):
         if not self.first_frame_shown:
             self.first_frame_shown = True
             self.screen.refresh_bindings()  # the footer fills in now (widgets/footer.py)
-            if self._prefetch is not None:
-                self._prefetch.close()  # reap the child that read the first screenful
-                self._prefetch = None
+            if self._first_reader is not None:
+                self._first_reader.close()  # reap the child that read the first screenful
+                self._first_reader = None
             # The store's modules and engine now, here, before any worker needs them (~0.2 s
             # while the rep reads the first frame; keys typed meanwhile wait their turn).
             self.engine  # noqa: B018

@@ -78,27 +78,28 @@ def cmd_ui(args) -> int:
 
     pause_gc()  # until the first frame (DialerApp.started); see startup.py
     from dialer_tui.clock import system_now
-    from dialer_tui.services.first_page import Prefetch
+    from dialer_tui.services.first_page import FirstPageReader
 
     # A child process opens the store and reads the first screenful while this one loads the
     # config and the UI (services/first_page.py): it waits for go(), a config found good. If it
     # cannot, the store is opened here, the way it always was, errors and all.
-    prefetch = Prefetch.start(db=args.db, config=args.config, at=system_now(), rep=args.rep)
+    first_reader = FirstPageReader.start(db=args.db, config=args.config, at=system_now(),
+                                         rep=args.rep or "")
     try:
         bundle = _bundle(args)  # refuse to start on a broken file, before the UI
-        if prefetch is not None:
-            prefetch.go()
+        if first_reader is not None:
+            first_reader.go()
         from dialer_tui.app import DialerApp
 
         rep = args.rep or bundle.settings.rep_name
-        if prefetch is not None and prefetch.opened():
-            app = DialerApp(open_engine=lambda: _engine(args), prefetch=prefetch,
+        if first_reader is not None and first_reader.opened():
+            app = DialerApp(open_engine=lambda: _engine(args), first_reader=first_reader,
                             bundle=bundle, rep=rep)
         else:
             app = DialerApp(engine=_engine(args), bundle=bundle, rep=rep)
     except BaseException:
-        if prefetch is not None:
-            prefetch.close()
+        if first_reader is not None:
+            first_reader.close()
         raise
     app.run()
     return EXIT_OK

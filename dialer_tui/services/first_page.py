@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import pickle
 import select
+import signal
 import struct
 import time
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ class FirstPage:
     total: int  # prospects in the store when `items` is empty, else -1
 
 
-class Prefetch:
+class FirstPageReader:
     """A forked child reading the first page. The parent calls go() once its config is good,
     then opened(), page(), and close() (which reaps the child) once the first frame is painted;
     close() alone stops the child before it touches the store."""
@@ -54,7 +55,7 @@ class Prefetch:
 
     @classmethod
     def start(cls, *, db: str | None, config: str | None, at: datetime, rep: str,
-              limit: int = FIRST_WINDOW) -> Prefetch | None:
+              limit: int = FIRST_WINDOW) -> FirstPageReader | None:
         """Fork the child (`db`, `config` and `rep` as given on the command line); None where
         the platform cannot (the caller reads in-process)."""
         if not hasattr(os, "fork"):
@@ -99,15 +100,18 @@ class Prefetch:
         return FirstPage(items=message[1], total=message[2])
 
     def close(self) -> None:
-        """Let the child go (it exits on its own, or on a closed pipe) and reap it."""
+        """Let the child go and reap it: one still at work is no longer needed (a broken config,
+        a store that did not answer in time), so it is killed rather than waited for."""
         for fd in (self._fd, self._go_fd):
             if fd >= 0:
                 os.close(fd)
         self._fd = self._go_fd = -1
         if self._pid:
             try:
-                os.waitpid(self._pid, 0)
-            except ChildProcessError:
+                if os.waitpid(self._pid, os.WNOHANG) == (0, 0):
+                    os.kill(self._pid, signal.SIGKILL)
+                    os.waitpid(self._pid, 0)
+            except (ChildProcessError, ProcessLookupError):
                 pass
             self._pid = 0
 

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import pytest
 
 from dialer_tui.services.bundle import load_bundle
-from dialer_tui.services.first_page import FIRST_WINDOW, Prefetch
+from dialer_tui.services.first_page import FIRST_WINDOW, FirstPageReader
 from dialer_tui.services.queue import read_queue_window
 
 from .conftest import add_prospect
@@ -28,10 +28,10 @@ def _reaped(pid: int) -> bool:
     return False
 
 
-def _start(db, cfg) -> tuple[Prefetch, int]:
-    prefetch = Prefetch.start(db=str(db), config=str(cfg), at=TUE, rep="")
-    assert prefetch is not None
-    return prefetch, prefetch._pid
+def _start(db, cfg) -> tuple[FirstPageReader, int]:
+    reader = FirstPageReader.start(db=str(db), config=str(cfg), at=TUE, rep="")
+    assert reader is not None
+    return reader, reader._pid
 
 
 def test_the_child_reads_what_the_cockpit_would(any_db, any_engine, tmp_path):
@@ -42,11 +42,11 @@ def test_the_child_reads_what_the_cockpit_would(any_db, any_engine, tmp_path):
                      numbers=[(f"212-555-{100 + i:04d}", "mobile")])
     add_prospect(any_engine, first="London", at=TUE, numbers=[("+44 20 7946 0000", "office")],
                  country="GB", priority=3)  # 15:00 there: another zone's verdict in the page
-    prefetch, pid = _start(any_db, cfg)
-    prefetch.go()
-    assert prefetch.opened()
-    page = prefetch.page()
-    prefetch.close()
+    reader, pid = _start(any_db, cfg)
+    reader.go()
+    assert reader.opened()
+    page = reader.page()
+    reader.close()
     assert _reaped(pid)
 
     items, total = read_queue_window(any_engine, load_bundle(cfg), at=TUE, limit=FIRST_WINDOW,
@@ -59,11 +59,11 @@ def test_the_child_reads_what_the_cockpit_would(any_db, any_engine, tmp_path):
 def test_an_empty_store_says_how_many_prospects_it_has(tmp_path):
     cfg = tmp_path / "cfg"
     cfg.mkdir()
-    prefetch, pid = _start(tmp_path / "empty.db", cfg)
-    prefetch.go()
-    assert prefetch.opened()
-    page = prefetch.page()
-    prefetch.close()
+    reader, pid = _start(tmp_path / "empty.db", cfg)
+    reader.go()
+    assert reader.opened()
+    page = reader.page()
+    reader.close()
     assert page is not None and page.items == [] and page.total == 0
     assert _reaped(pid)
 
@@ -71,15 +71,15 @@ def test_an_empty_store_says_how_many_prospects_it_has(tmp_path):
 def test_nothing_is_touched_before_go(tmp_path):
     """A broken config: the parent closes without go(), and no database is created."""
     db = tmp_path / "never.db"
-    prefetch, pid = _start(db, tmp_path)
-    prefetch.close()
+    reader, pid = _start(db, tmp_path)
+    reader.close()
     assert _reaped(pid)
     assert not list(tmp_path.glob("never.db*"))
 
 
 def test_a_store_that_cannot_be_opened_is_left_to_the_parent(tmp_path):
     (tmp_path / "cfg").mkdir()
-    prefetch, pid = _start(tmp_path, tmp_path / "cfg")  # a directory: make_engine refuses it
-    prefetch.go()
-    assert not prefetch.opened()  # the CLI then opens it itself, and says why it cannot
+    reader, pid = _start(tmp_path, tmp_path / "cfg")  # a directory: make_engine refuses it
+    reader.go()
+    assert not reader.opened()  # the CLI then opens it itself, and says why it cannot
     assert _reaped(pid)
