@@ -13,6 +13,7 @@ import gc
 _GC_WAS_ENABLED = gc.isenabled()
 gc.disable()
 
+import pickle  # noqa: E402
 import threading  # noqa: E402
 from datetime import datetime, timezone, tzinfo  # noqa: E402
 from typing import TYPE_CHECKING, Any, Callable  # noqa: E402
@@ -30,6 +31,8 @@ from dialer_tui.widgets.session_header import SessionStats  # noqa: E402
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+
+    from dialer_tui.services.cockpit import ProspectView
 
 gc.freeze()
 if _GC_WAS_ENABLED:
@@ -55,6 +58,7 @@ class DialerApp(App[None]):
         self._engine, self._open_engine = engine, open_engine
         self._engine_lock = threading.Lock()
         self._first_reader, self._page_taken = first_reader, False
+        self._first_view: tuple[int, bytes] | None = None  # from the reader, see started()
         self.bundle, self.rep = bundle, rep
         self.clock = clock or real_clock.system_now
         local = self.now().astimezone().tzinfo
@@ -87,6 +91,13 @@ class DialerApp(App[None]):
         self._page_taken = True
         return self._first_reader.page()
 
+    def take_first_view(self, prospect_id: int) -> ProspectView | None:
+        """The dossier the CLI's child read ahead, if it is this prospect's; once."""
+        if self._first_view is None or self._first_view[0] != prospect_id:
+            return None
+        data, self._first_view = self._first_view[1], None
+        return pickle.loads(data)  # noqa: S301 - written by our own child (first_page.py)
+
     def now(self) -> datetime:
         """The injected clock, always UTC-aware (tests pin it; the CLI uses the real one)."""
         value = self.clock()
@@ -107,12 +118,13 @@ class DialerApp(App[None]):
         if not self.first_frame_shown:
             self.first_frame_shown = True
             self.screen.refresh_bindings()  # the footer fills in now (widgets/footer.py)
-            if self._first_reader is not None:
-                self._first_reader.close()  # reap the child that read the first screenful
-                self._first_reader = None
-            # The store's modules and engine now, here, before any worker needs them (~0.2 s
+            # The store's modules and engine now, here, before any worker needs them (~0.15 s
             # while the rep reads the first frame; keys typed meanwhile wait their turn).
             self.engine  # noqa: B018
+            if self._first_reader is not None:
+                self._first_view = self._first_reader.view()  # the cockpit takes it next
+                self._first_reader.close()  # and reap the child
+                self._first_reader = None
         resume_gc()  # after those imports: their objects are frozen with the rest (startup.py)
 
     def get_default_screen(self) -> Screen:

@@ -231,7 +231,11 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
 
     def _load_current(self, prospect_id: int) -> None:
         if prospect_id == self.current_id and prospect_id not in self.cache:
-            self.load_view(prospect_id)
+            view = self.app.take_first_view(prospect_id)  # type: ignore[attr-defined]
+            if view is not None:  # read ahead by the CLI's child (services/first_page.py)
+                self._view_loaded(prospect_id, view, False)
+            else:
+                self.load_view(prospect_id)
 
     @work(thread=True, exclusive=True, group="view", exit_on_error=False)
     def load_view(self, prospect_id: int, prefetch: bool = False) -> None:

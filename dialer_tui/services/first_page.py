@@ -6,16 +6,19 @@ the UI's (Textual and the cockpit: ~100 ms). So `dialer-tui` forks first thing. 
 imports the store's modules while the parent loads and checks the config files; once the parent
 says they are good (go(); a broken file stops both before a database is created or opened), the
 child opens the store (upgrading its schema if need be), loads the config the same way and reads
-the first screenful of the queue, while the parent loads the UI, which shows those rows in its
-first frame. The parent loads the store's modules and opens its own engine once that frame is
-painted (DialerApp.started). Where there is no fork (Windows), or the child fails in any way, the
+the first screenful of the queue, then the first entry's dossier, while the parent loads the UI,
+which shows those rows in its first frame. The parent loads the store's modules and opens its own
+engine once that frame is painted (DialerApp.started), and takes the dossier from the child
+rather than reading it again. Where there is no fork (Windows), or the child fails in any way, the
 parent does the same work itself, as it always did, and reports the same errors.
 
 The child shares nothing with the parent but a pipe: it is forked before any thread, database
 connection or terminal set-up exists, writes only to the pipe (its stdout and stderr go to
 /dev/null, so nothing reaches the rep's terminal), and leaves by os._exit (no atexit hooks, no
-flushing of the parent's buffers). What crosses the pipe is pickled plain data
-(domain.queue_item.QueueItem) that our own child wrote, never anything read from elsewhere."""
+flushing of the parent's buffers). What crosses the pipe is pickled: plain data
+(domain.queue_item.QueueItem), and the dossier (services.cockpit.ProspectView) pickled once more,
+to be unpickled only once the store's modules are loaded; all of it written by our own child,
+never anything read from elsewhere."""
 
 from __future__ import annotations
 
@@ -35,6 +38,7 @@ if TYPE_CHECKING:  # nothing heavy here: this module is imported before the fork
 FIRST_WINDOW = 30  # the first read: what fits on a screen (the cockpit reads the rest later)
 OPEN_TIMEOUT_S = 30.0  # the store not open by then: the parent opens it itself
 PAGE_TIMEOUT_S = 30.0
+VIEW_TIMEOUT_S = 1.0  # by then the cockpit reads the dossier itself
 _HEAD = struct.Struct("!I")
 
 
@@ -99,6 +103,14 @@ class FirstPageReader:
             return None
         return FirstPage(items=message[1], total=message[2])
 
+    def view(self) -> tuple[int, bytes] | None:
+        """The first entry's prospect id and pickled dossier (unpickling it loads the store's
+        modules), waiting a little for it; None if there is none."""
+        message = self._receive(VIEW_TIMEOUT_S)
+        if isinstance(message, tuple) and len(message) == 3 and message[0] == "view":
+            return message[1], message[2]
+        return None
+
     def close(self) -> None:
         """Let the child go and reap it: one still at work is no longer needed (a broken config,
         a store that did not answer in time), so it is killed rather than waited for."""
@@ -156,6 +168,17 @@ def _child(fd: int, go_fd: int, *, db: str | None, config: str | None, at: datet
         items, total = read_queue_window(engine, bundle, at=at, limit=limit,
                                          rep=rep or bundle.settings.rep_name)
         _send(fd, ("page", items, total))
+        if items:  # read ahead while the parent paints (it reads nothing before its frame)
+            from sqlmodel import Session
+
+            from dialer_tui.services.cockpit import load_view
+            from dialer_tui.store.engine import reader
+
+            with Session(reader(engine), expire_on_commit=False) as s:
+                view = load_view(s, bundle, prospect_id=items[0].prospect_id, at=at)
+            if view is not None:
+                data = pickle.dumps(view, protocol=pickle.HIGHEST_PROTOCOL)
+                _send(fd, ("view", items[0].prospect_id, data))
     except BaseException:  # noqa: BLE001, S110 - the parent does it again and reports why
         pass
     finally:

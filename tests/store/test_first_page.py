@@ -5,6 +5,7 @@ child left behind whatever happens."""
 from __future__ import annotations
 
 import os
+import pickle
 from datetime import datetime, timezone
 
 import pytest
@@ -46,6 +47,7 @@ def test_the_child_reads_what_the_cockpit_would(any_db, any_engine, tmp_path):
     reader.go()
     assert reader.opened()
     page = reader.page()
+    ahead = reader.view()  # the first entry's dossier, read while the parent paints
     reader.close()
     assert _reaped(pid)
 
@@ -54,6 +56,11 @@ def test_the_child_reads_what_the_cockpit_would(any_db, any_engine, tmp_path):
     assert page is not None and len(page.items) == FIRST_WINDOW and total == -1
     assert page.items == items and page.total == total  # same entries, verdicts, order
     assert page.items[0].name.startswith("P") and page.items[0].verdict.callable
+    assert ahead is not None and ahead[0] == items[0].prospect_id
+    view = pickle.loads(ahead[1])
+    assert view.prospect_id == items[0].prospect_id
+    assert view.dossier.prospect.name == items[0].name
+    assert [p.e164 for p in view.dossier.phones] == [items[0].phone]
 
 
 def test_an_empty_store_says_how_many_prospects_it_has(tmp_path):
@@ -63,6 +70,7 @@ def test_an_empty_store_says_how_many_prospects_it_has(tmp_path):
     reader.go()
     assert reader.opened()
     page = reader.page()
+    assert reader.view() is None  # nobody to read ahead
     reader.close()
     assert page is not None and page.items == [] and page.total == 0
     assert _reaped(pid)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 
+import pytest
 from sqlmodel import Session, select
 from textual.widgets import Input, TextArea
 
@@ -51,6 +53,46 @@ async def test_start_up_fills_in_what_waits_for_the_first_frame(db_path, tmp_pat
         assert "/ Search" in text and "? Help" in text  # the footer's keys
         assert "P00 Tester" in text and "Company 00" in text  # the dossier, read
     engine.dispose()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork: the CLI reads in-process")
+async def test_start_up_as_the_cli_does_it(engine, db_path, tmp_path, bundle):
+    """`dialer-tui`'s way (services/first_page.py): a forked child reads the first screenful and
+    the first dossier; the app shows them and opens its own engine only after the first frame."""
+    from dialer_tui.app import DialerApp
+    from dialer_tui.services.first_page import FirstPageReader
+
+    from .conftest import PINNED
+
+    (tmp_path / "cfg").mkdir()
+    reader = FirstPageReader.start(db=str(db_path), config=str(tmp_path / "cfg"), at=PINNED,
+                                   rep="")
+    assert reader is not None
+    reader.go()
+    assert reader.opened()
+    opened_after_first_frame: list[bool] = []
+    taken = []
+
+    def open_engine():
+        opened_after_first_frame.append(app.screen.first_painted)
+        return make_engine(db_path)
+
+    app = DialerApp(open_engine=open_engine, first_reader=reader, bundle=bundle,
+                    clock=lambda: PINNED)
+    take = app.take_first_view
+    app.take_first_view = lambda pid: taken.append(take(pid)) or taken[-1]  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        text = screen_text(app)
+        assert "Dana Whitfield" in text and "callable now" in text  # queue row and dossier
+        assert "voicemail: value" in text  # the script, from the same view
+        assert opened_after_first_frame == [True]
+        assert len(taken) == 1 and taken[0] is not None  # the child's dossier, not a re-read
+        assert taken[0].dossier.prospect.name == "Dana Whitfield"
+        assert reader._pid == 0  # reaped
+        await pilot.press("4")  # an outcome on the engine opened after the first frame
+        await settle(pilot, app)
+        assert "Logged left voicemail for Dana Whitfield" in screen_text(app)
 
 
 async def test_search_by_phone_in_another_format_opens_the_dossier(engine, bundle):
