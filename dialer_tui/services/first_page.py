@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # nothing heavy here: this module is imported before the fork
 FIRST_WINDOW = 30  # the first read: what fits on a screen (the cockpit reads the rest later)
 OPEN_TIMEOUT_S = 30.0  # the store not open by then: the parent opens it itself
 PAGE_TIMEOUT_S = 30.0
-VIEW_TIMEOUT_S = 1.0  # by then the cockpit reads the dossier itself
+VIEW_TIMEOUT_S = 0.5  # sent long before it is asked for; else the cockpit reads it itself
 _HEAD = struct.Struct("!I")
 
 
@@ -50,8 +50,8 @@ class FirstPage:
 
 class FirstPageReader:
     """A forked child reading the first page. The parent calls go() once its config is good,
-    then opened(), page(), and close() (which reaps the child) once the first frame is painted;
-    close() alone stops the child before it touches the store."""
+    then opened(), page(), and once the first frame is painted view() and close() (which reaps
+    the child); close() alone stops the child before it touches the store."""
 
     def __init__(self, pid: int, fd: int, go_fd: int) -> None:
         self._pid, self._fd, self._go_fd = pid, fd, go_fd
