@@ -179,6 +179,7 @@ def _child(fd: int, go_fd: int, *, db: str | None, config: str | None, at: datet
             if view is not None:
                 data = pickle.dumps(view, protocol=pickle.HIGHEST_PROTOCOL)
                 _send(fd, ("view", items[0].prospect_id, data))
+        engine.dispose()  # a clean goodbye to a PostgreSQL server
     except BaseException:  # noqa: BLE001, S110 - the parent does it again and reports why
         pass
     finally:
