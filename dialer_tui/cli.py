@@ -86,7 +86,8 @@ def cmd_ui(args) -> int:
     first_reader = FirstPageReader.start(db=args.db, config=args.config, at=system_now(),
                                          rep=args.rep or "")
     try:
-        bundle = _bundle(args)  # refuse to start on a broken file, before the UI
+        bundle = _bundle(args)  # refuse to start on a broken file, before the UI,
+        _check_keys(bundle)  # as `dialer-tui check` does
         if first_reader is not None:
             first_reader.go()
         from dialer_tui.app import DialerApp
@@ -114,6 +115,7 @@ def cmd_demo(args) -> int:
     from dialer_tui.store.engine import demo_db_path, make_engine
 
     bundle = demo_bundle(load_bundle(_cfg(args)))
+    _check_keys(bundle)
     db = args.demo_db or demo_db_path()
     engine = make_engine(db)
     seeded = seed_demo(engine, bundle, now=datetime.now(timezone.utc))

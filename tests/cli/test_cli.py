@@ -148,6 +148,8 @@ def test_check_names_an_unknown_binding_id_in_settings_keys(db):
     assert f"{settings}:4:3: keys.cockpit.serach: unknown binding id 'cockpit.serach'" \
         in proc.stderr
     assert "cockpit.search" in proc.stderr and "outcome." not in proc.stderr
+    app = run(db=db, check=False)  # the app checks the same before its UI starts
+    assert app.returncode == 2 and "unknown binding id 'cockpit.serach'" in app.stderr
     settings.write_text("keys:\n  outcome.meeting_booked: f1\n  cockpit.search: ctrl+f\n",
                         encoding="utf-8")
     assert "ok" in run("check", db=db).stdout
