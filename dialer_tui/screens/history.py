@@ -10,10 +10,10 @@ imported from CRMs, never markup."""
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
-from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,17 +22,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from dialer_tui.domain.phones import display
-from dialer_tui.services.history_view import (
-    NEAR_END,
-    PAGE,
-    HistoryHead,
-    TouchRow,
-    load_head,
-    load_page,
-)
-from dialer_tui.store.engine import reader
-from dialer_tui.store.models import FU_PROMISE
 from dialer_tui.widgets import safe
+
+if TYPE_CHECKING:  # the store's modules are imported where used (services/first_page.py)
+    from dialer_tui.services.history_view import HistoryHead, TouchRow
+
+NEAR_END = 25  # rows from the end of the window that start the next read
 
 # --- the screen -------------------------------------------------------------------------------
 
@@ -60,6 +55,8 @@ def head_text(h: HistoryHead, now: datetime) -> Text:
 
 
 def side_text(h: HistoryHead) -> Text:
+    from dialer_tui.store.models import FU_PROMISE  # loaded: `h` is here
+
     out = Text()
     out.append("Promises & callbacks\n", style="bold underline")
     for f in h.follow_ups:
@@ -137,6 +134,11 @@ class HistoryScreen(Screen[None]):
     # --- reads ---------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def _load_head(self) -> None:
+        from sqlmodel import Session
+
+        from dialer_tui.services.history_view import load_head
+        from dialer_tui.store.engine import reader
+
         app = self.app
         with Session(reader(app.engine), expire_on_commit=False) as s:  # type: ignore[attr-defined]
             got = load_head(s, app.bundle, prospect_id=self.prospect_id,  # type: ignore[attr-defined]
@@ -157,6 +159,8 @@ class HistoryScreen(Screen[None]):
         self._add(rows, more)
 
     def _maybe_more(self) -> None:
+        from dialer_tui.services.history_view import PAGE  # loaded: there are rows
+
         if not self.more or self.loading or not self.rows:
             return
         oldest = self.rows[-1].started_at
@@ -169,6 +173,11 @@ class HistoryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="history-page", exit_on_error=False)
     def _load_page(self, oldest: datetime, seen: set[int]) -> None:
+        from sqlmodel import Session
+
+        from dialer_tui.services.history_view import load_page
+        from dialer_tui.store.engine import reader
+
         app = self.app
         with Session(reader(app.engine), expire_on_commit=False) as s:  # type: ignore[attr-defined]
             rows, more = load_page(s, prospect_id=self.prospect_id, oldest=oldest, seen=seen)

@@ -21,7 +21,7 @@ from dialer_tui.domain.queue_item import QueueItem
 if TYPE_CHECKING:  # imported where used: not needed for the first frame
     from sqlmodel import Session
 
-    from dialer_tui.services.referral import ReferralForm
+    from dialer_tui.domain.referral import ReferralForm
 
 
 @dataclass

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from dialer_tui.domain.phones import PhoneError, parse_phone
-from dialer_tui.services.referral import ReferralForm
+from dialer_tui.domain.referral import ReferralForm
 from dialer_tui.widgets import safe
 
 

@@ -5,7 +5,6 @@ The inbound-callback case: paste the caller's number, Enter, and their dossier o
 from __future__ import annotations
 
 from rich.text import Text
-from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,8 +14,6 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from dialer_tui.domain.phones import display
-from dialer_tui.services import review
-from dialer_tui.store.engine import reader
 from dialer_tui.widgets import safe
 
 
@@ -57,6 +54,11 @@ class SearchScreen(ModalScreen[int | None]):
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _lookup(self, text: str) -> None:
+        from sqlmodel import Session  # the store's modules: imported where used (first_page.py)
+
+        from dialer_tui.services import review
+        from dialer_tui.store.engine import reader
+
         app = self.app
         with Session(reader(app.engine), expire_on_commit=False) as s:  # type: ignore[attr-defined]
             found = review.lookup(s, text=text, region=app.bundle.settings.region)  # type: ignore[attr-defined]

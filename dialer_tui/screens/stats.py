@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from rich.text import Text
-from sqlmodel import Session
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,8 +18,6 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from dialer_tui.services.stats import compute_stats
-from dialer_tui.store.engine import reader
 from dialer_tui.widgets import safe
 from dialer_tui.widgets.heatmap import RateChart, Slot
 
@@ -141,6 +138,11 @@ class StatsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
     def _compute(self, index: int) -> None:
+        from sqlmodel import Session  # the store's modules: imported where used (first_page.py)
+
+        from dialer_tui.services.stats import compute_stats
+        from dialer_tui.store.engine import reader
+
         app = self.app
         now = app.now()  # type: ignore[attr-defined]
         since = period_start(PERIODS[index], now, app.rep_zone)  # type: ignore[attr-defined]

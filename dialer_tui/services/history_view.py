@@ -23,7 +23,6 @@ from dialer_tui.store.models import (
 )
 
 PAGE = 200  # rows per read
-NEAR_END = 25  # rows from the end of the window that start the next read
 FOLLOW_UP_LIMIT = 50
 TICK = timedelta(microseconds=1)  # the store keeps microseconds: `< oldest + TICK` is `<=`
 

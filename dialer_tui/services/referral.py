@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
 
 from dialer_tui.domain.phones import PhoneError, parse_phone
+from dialer_tui.domain.referral import ReferralForm
 from dialer_tui.services.csv_headers import name_key
 from dialer_tui.store import repo
 from dialer_tui.store.models import PhoneNumber, Prospect, Touch
-
-
-@dataclass(frozen=True)
-class ReferralForm:
-    name: str
-    company: str = ""
-    title: str = ""
-    phone: str = ""
 
 
 def _split(full: str) -> tuple[str, str]:

@@ -11,9 +11,9 @@ import pytest
 from sqlmodel import Session, col, select
 from textual.widgets import DataTable, Static
 
-from dialer_tui.screens import history as history_screen
 from dialer_tui.screens.history import HistoryScreen
 from dialer_tui.screens.stats import StatsScreen
+from dialer_tui.services import history_view
 from dialer_tui.services.calling import log_outcome
 from dialer_tui.store.models import Prospect, Touch
 
@@ -164,7 +164,7 @@ async def test_history_pages_through_thousands_of_touches(engine, bundle):
             await pilot.press("end")
             await settle(pilot, app)
             counts.append(table.row_count)
-        assert counts == [history_screen.PAGE, 2 * history_screen.PAGE, 450]
+        assert counts == [history_view.PAGE, 2 * history_view.PAGE, 450]
         keys = [int(table.coordinate_to_cell_key((i, 0)).row_key.value or 0)
                 for i in range(table.row_count)]
         assert keys == expected  # all of them, once each, newest first

@@ -41,17 +41,24 @@ def test_the_geocoder_is_never_loaded():
     assert out.stdout.strip() == "False"
 
 
-def test_the_cockpit_loads_before_the_store():
+def test_the_ui_loads_before_the_store():
     """Cold start (services/first_page.py): before its fork the CLI loads nothing heavy, and the
-    cockpit's modules load without SQLAlchemy, which a child process imports meanwhile."""
-    code = ("import sys\n"
+    app, its screens and widgets load without SQLAlchemy, which a child process imports
+    meanwhile (the app also imports every screen before its UI starts when settings.yaml
+    remaps keys: cli._check_keys)."""
+    ui = ["dialer_tui.app"] + [info.name for info in pkgutil.walk_packages(
+        dialer_tui.__path__, "dialer_tui.") if info.name.startswith(
+            ("dialer_tui.screens.", "dialer_tui.widgets."))]
+    assert "dialer_tui.screens.history" in ui and "dialer_tui.widgets.dossier" in ui
+    code = ("import importlib, sys\n"
             "import dialer_tui.cli, dialer_tui.clock, dialer_tui.errors, dialer_tui.startup\n"
             "import dialer_tui.services.first_page\n"
             "heavy = ('pydantic', 'yaml', 'phonenumbers', 'sqlalchemy', 'sqlmodel', 'textual')\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n"
-            "import dialer_tui.app, dialer_tui.screens.cockpit\n"
+            f"for name in {ui!r}:\n"
+            "    importlib.import_module(name)\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'sqlmodel'}))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    before_fork, cockpit = out.stdout.splitlines()
+    before_fork, ui_loaded = out.stdout.splitlines()
     assert before_fork == "[]", f"imported before the fork: {before_fork}"
-    assert cockpit == "[]", f"the cockpit's modules import the store's: {cockpit}"
+    assert ui_loaded == "[]", f"the UI's modules import the store's: {ui_loaded}"
