@@ -1,5 +1,7 @@
 """The Textual app: holds the engine, the validated bundle, the rep and the clock; the cockpit
-screen does the work. Built by cli.cmd_ui / cmd_demo and by the tests, the same way.
+screen does the work. Built by cli.cmd_ui / cmd_demo and by the tests, the same way, except that
+`dialer-tui` hands it a way to open the engine after the first frame and the first screenful read
+by a forked child (services/first_page.py).
 
 Start-up (PRODUCT.md section 6: cold start to the first frame with the queue) runs with the
 cyclic garbage collector paused (see startup.py): from the CLI's first import when the CLI runs
@@ -68,9 +70,10 @@ class DialerApp(App[None]):
 
     @property
     def engine(self) -> Engine:
-        """The store's engine. When the CLI started the app, opened by the first frame's
-        aftermath (started()), with the modules of the store the cockpit uses, all in one go:
-        two threads importing SQLAlchemy at once can deadlock in its circular imports."""
+        """The store's engine. When the CLI started the app, opened right after the first frame
+        (started()), in the main thread, with the store's modules the cockpit uses, before any
+        worker needs them: when a worker imported them alongside another thread, a launch in the
+        SIGKILL suite once lost its first dossier read."""
         engine = self._engine
         if engine is None:
             with self._engine_lock:
