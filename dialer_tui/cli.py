@@ -16,6 +16,7 @@ EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 
 
 from dialer_tui.errors import InputError as UsageError  # noqa: E402
+from dialer_tui.screens.binding_ids import check_keys  # noqa: E402 - light until called
 
 
 def _out(text: str = "") -> None:
@@ -87,7 +88,7 @@ def cmd_ui(args) -> int:
                                          rep=args.rep or "")
     try:
         bundle = _bundle(args)  # refuse to start on a broken file, before the UI,
-        _check_keys(bundle)  # as `dialer-tui check` does
+        check_keys(bundle)  # as `dialer-tui check` does
         if first_reader is not None:
             first_reader.go()
         from dialer_tui.app import DialerApp
@@ -115,7 +116,7 @@ def cmd_demo(args) -> int:
     from dialer_tui.store.engine import demo_db_path, make_engine
 
     bundle = demo_bundle(load_bundle(_cfg(args)))
-    _check_keys(bundle)
+    check_keys(bundle)
     db = args.demo_db or demo_db_path()
     engine = make_engine(db)
     seeded = seed_demo(engine, bundle, now=datetime.now(timezone.utc))
@@ -334,28 +335,10 @@ def cmd_check(args) -> int:
 
     cfg = _cfg(args)
     bundle = load_bundle(cfg)
-    _check_keys(bundle)
+    check_keys(bundle)
     _out(f"ok: playbook, cadences, dispositions, calling rules and settings are valid "
          f"(config dir {cfg})")
     return EXIT_OK
-
-
-def _check_keys(bundle) -> None:
-    """settings.yaml `keys:` may only name binding ids the app has (see screens/binding_ids)."""
-    if not bundle.settings.keys:
-        return
-    from dialer_tui import config
-    from dialer_tui.screens.binding_ids import binding_ids
-
-    known = binding_ids(bundle.dispositions)
-    for name in bundle.settings.keys:
-        if name not in known:
-            path = config.settings_path(bundle.cfg_dir)
-            _, node = config.load_yaml(path)
-            close = sorted(k for k in known if k.split(".")[0] == name.split(".")[0])
-            raise config.error_at(path, node, ("keys", name),
-                                  f"unknown binding id {name!r}; known: "
-                                  f"{', '.join(close or sorted(known))} (see the help screen, ?)")
 
 
 def _safe(text: str) -> str:

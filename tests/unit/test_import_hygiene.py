@@ -45,7 +45,7 @@ def test_the_ui_loads_before_the_store():
     """Cold start (services/first_page.py): before its fork the CLI loads nothing heavy, and the
     app, its screens and widgets load without SQLAlchemy, which a child process imports
     meanwhile (the app also imports every screen before its UI starts when settings.yaml
-    remaps keys: cli._check_keys)."""
+    remaps keys: binding_ids.check_keys)."""
     ui = ["dialer_tui.app"] + [info.name for info in pkgutil.walk_packages(
         dialer_tui.__path__, "dialer_tui.") if info.name.startswith(
             ("dialer_tui.screens.", "dialer_tui.widgets."))]
