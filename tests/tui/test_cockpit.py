@@ -194,6 +194,24 @@ async def test_command_palette_lists_cockpit_actions(engine, bundle):
         assert "Snooze 1h" in screen_text(app)
 
 
+async def test_command_palette_shows_outcome_labels_literally(engine, bundle):
+    """Outcome labels come from a user's dispositions.yaml: markup in one is text in the palette
+    (it was parsed: "[later]" vanished and "[/]" raised when the palette searched)."""
+    outcomes = list(bundle.dispositions.outcomes)
+    outcomes[0] = outcomes[0].model_copy(update={"label": "Booked [later] [/]"})
+    hostile = dataclasses.replace(bundle, dispositions=bundle.dispositions.model_copy(
+        update={"outcomes": tuple(outcomes)}))
+    app = make_app(engine, hostile)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+p")
+        await settle(pilot, app)
+        await pilot.press(*"booked")
+        await settle(pilot, app)
+        assert "Booked [later] [/]" in screen_text(app)
+        assert app.is_running
+
+
 async def test_skip_snooze_add_number_and_notes(engine, bundle):
     app = make_app(engine, bundle)
     async with app.run_test(size=(120, 35)) as pilot:
