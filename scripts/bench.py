@@ -115,7 +115,11 @@ def _digest(path: Path) -> str:
 
 
 def ensure_db(cache: Path, scale: float, seed: int, fresh: bool) -> tuple[Path, dict]:
-    key = f"v{gen.GEN_VERSION}-{_digest(HERE / 'make_bench_db.py')}-s{scale:g}-seed{seed}"
+    # The generator and the schema it is built with: a database from an older schema (one with
+    # an index since dropped, say) would measure a store no user has.
+    models = HERE.parent / "dialer_tui" / "store" / "models.py"
+    key = (f"v{gen.GEN_VERSION}-{_digest(HERE / 'make_bench_db.py')}{_digest(models)[:4]}"
+           f"-s{scale:g}-seed{seed}")
     db, meta = cache / f"bench-{key}.db", cache / f"bench-{key}.json"
     if fresh or not (db.exists() and meta.exists()):
         for p in (db, meta, Path(f"{db}-wal"), Path(f"{db}-shm")):

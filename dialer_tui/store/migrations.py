@@ -36,8 +36,13 @@ def _v1_to_v2(conn: Connection) -> None:
                       "ON prospect (claim_expires_at)"))
 
 
+def _v2_to_v3(conn: Connection) -> None:
+    """v3: the name search index back (repo.search scans it instead of the prospect rows)."""
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_prospect_name_key ON prospect (name_key)"))
+
+
 # STEPS[n] upgrades a database from version n to n + 1.
-STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 assert max(STEPS) + 1 == models.SCHEMA_VERSION, "every schema version needs an upgrade step"
 
 

@@ -89,6 +89,23 @@ def test_version_one_database_upgrades_without_loss(tmp_path):
     make_engine(path)
 
 
+def test_a_version_two_database_gets_the_name_search_index(db_path):
+    """v3 put ix_prospect_name_key back (repo.search scans it); an up-to-date open creates
+    nothing, so only the upgrade step can add it to a store made at v2."""
+    make_engine(db_path).dispose()
+    con = sqlite3.connect(db_path)
+    con.execute("DROP INDEX ix_prospect_name_key")
+    con.execute("UPDATE schema_version SET version = 2")
+    con.commit()
+    con.close()
+    engine = make_engine(db_path)
+    with engine.connect() as conn:
+        assert current_version(conn) == SCHEMA_VERSION == 3
+        names = {r[1] for r in conn.exec_driver_sql("PRAGMA index_list(prospect)")}
+    assert "ix_prospect_name_key" in names
+    engine.dispose()
+
+
 def test_a_newer_database_is_refused(tmp_path):
     path = tmp_path / "new.db"
     engine = make_engine(path)
