@@ -32,7 +32,6 @@ if TYPE_CHECKING:  # the store's modules load after the first frame (services/fi
 SNOOZE = timedelta(hours=1)
 CACHE_TTL = timedelta(seconds=60)
 CACHE_MAX = 24
-PREFETCH_DELAY = 0.0  # the next row's dossier is read after the frame (+ this); tests: 0
 NEEDS_PROSPECT = {"outcome", "skip", "snooze", "add_phone", "edit_notes", "dial", "next_number",
                   "history"}
 
@@ -309,10 +308,7 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
         pid = queue.items[index + 1].prospect_id
         if pid in self.cache:
             return
-        if PREFETCH_DELAY:
-            self.set_timer(PREFETCH_DELAY, lambda: pid not in self.cache and self._prefetch(pid))
-        else:
-            self._prefetch(pid)
+        self._prefetch(pid)
 
     # --- keys between dials -------------------------------------------------------------------
     def action_focus_queue(self) -> None:

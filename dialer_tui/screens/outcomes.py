@@ -141,11 +141,13 @@ class OutcomeActions:
         self.outcome_logged()  # type: ignore[attr-defined]
         self.advance(drop=True)  # type: ignore[attr-defined]
         self.after_outcome_refresh()  # type: ignore[attr-defined]
-        self._start_note(logged.touch_id, who)
+        self._start_note(logged.touch_id)
         if app.bundle.settings.dial.power_mode and self.phone:  # type: ignore[attr-defined]
-            self.action_dial()
+            # Once the next prospect is painted: launching the dialer (a fork, or the browser
+            # lookup behind tel:) would hold up that frame.
+            self.call_after_refresh(self.action_dial)  # type: ignore[attr-defined]
 
-    def _start_note(self, touch_id: int, who: str) -> None:
+    def _start_note(self, touch_id: int) -> None:
         from textual.widgets import Input
 
         self.note_touch = touch_id

@@ -31,10 +31,6 @@ CALL_CHANNELS = ("call", "voicemail")  # the touches that count against an attem
 KIND_ORDER = {"mobile": 0, "direct": 1, "office": 2, "assistant": 3, "home": 4}
 
 
-def get_prospect(session: Session, *, prospect_id: int) -> Prospect | None:
-    return session.get(Prospect, prospect_id)
-
-
 def phones_of(session: Session, *, prospect_ids: Sequence[int]) -> dict[int, list[PhoneNumber]]:
     """Numbers per prospect, best first: mobile, direct, office, assistant, home."""
     out: dict[int, list[PhoneNumber]] = defaultdict(list)

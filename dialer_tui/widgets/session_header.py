@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
@@ -21,28 +21,19 @@ class SessionStats:
     connects: int = 0
     voicemails: int = 0
     meetings: int = 0
-    other: int = 0  # emails, LinkedIn, letters, visits
-    logged: list[str] = field(default_factory=list)
 
     def _apply(self, outcome: Outcome, sign: int) -> None:
-        if outcome.is_call:
+        if outcome.is_call:  # emails, LinkedIn, letters and visits are not dials
             self.dials += sign
             self.connects += sign if outcome.connect else 0
             self.voicemails += sign if outcome.channel == "voicemail" else 0
             self.meetings += sign if outcome.terminal == "meeting_booked" else 0
-        else:
-            self.other += sign
 
     def record(self, outcome: Outcome) -> None:
         self._apply(outcome, 1)
-        self.logged.append(outcome.name)
 
     def unrecord(self, outcome: Outcome) -> None:
         self._apply(outcome, -1)
-        if outcome.name in self.logged:
-            self.logged.reverse()
-            self.logged.remove(outcome.name)
-            self.logged.reverse()
 
     @property
     def connect_rate(self) -> float:
