@@ -12,8 +12,6 @@ formula-neutralised (services.exporter.neutralise).
 
 from __future__ import annotations
 
-import csv
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -24,7 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from dialer_tui.errors import InputError
-from dialer_tui.services.exporter import neutralise
+from dialer_tui.services.exporter import phone_cell, write_atomic, write_csv
 from dialer_tui.services.targets import dialable, zone_of
 from dialer_tui.store import repo
 from dialer_tui.store.engine import reader
@@ -93,8 +91,8 @@ def export_callbacks(engine: Engine, path: Path, bundle, *, now: datetime | None
     now = (now or datetime.now(UTC)).astimezone(UTC)
     events = callback_events(engine, bundle)
     if kind == ".csv":
-        return _atomic(path, lambda fh: _write_csv(fh, events))
-    return _atomic(path, lambda fh: _write_ics(fh, events, now))
+        return write_csv(path, CSV_COLUMNS, (_csv_row(ev) for ev in events))
+    return write_atomic(path, lambda fh: _write_ics(fh, events, now))
 
 
 def callback_events(engine: Engine, bundle) -> Iterator[CallbackEvent]:
@@ -127,8 +125,7 @@ def _event(bundle, fu: FollowUp, prospect: Prospect, phones: list[PhoneNumber]) 
 
 
 def _phone(ph: PhoneNumber) -> str:
-    text = f"{ph.e164} ext. {ph.extension}" if ph.extension else ph.e164
-    text += f" ({ph.kind})"
+    text = f"{phone_cell(ph.e164, ph.extension)} ({ph.kind})"
     return f"{text} - {ph.note}" if ph.note else text
 
 
@@ -195,31 +192,13 @@ def _write_ics(fh, events: Iterable[CallbackEvent], now: datetime) -> int:
 
 # ---- CSV -----------------------------------------------------------------------------------
 
-def _write_csv(fh, events: Iterable[CallbackEvent]) -> int:
-    writer = csv.writer(fh)
-    writer.writerow(CSV_COLUMNS)
-    count = 0
-    for ev in events:
-        row = [ev.uid, ev.kind, _iso(ev.start), _iso(ev.end), ev.their_time, ev.time_zone,
-               ev.summary, ev.name, ev.company, "; ".join(ev.phones), ev.label, ev.note,
-               str(ev.prospect_id)]
-        writer.writerow([neutralise(cell) for cell in row])
-        count += 1
-    return count
+def _csv_row(ev: CallbackEvent) -> list[str]:
+    return [ev.uid, ev.kind, _iso(ev.start), _iso(ev.end), ev.their_time, ev.time_zone,
+            ev.summary, ev.name, ev.company, "; ".join(ev.phones), ev.label, ev.note,
+            str(ev.prospect_id)]
 
 
 def _iso(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _atomic(path: Path, write) -> int:
-    """Write through a temporary file: a failed export never leaves a truncated file behind."""
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        with open(tmp, "w", newline="", encoding="utf-8") as fh:
-            count = write(fh)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return count

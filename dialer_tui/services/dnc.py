@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from dialer_tui.domain.phones import PhoneError, parse_phone
 from dialer_tui.errors import InputError as UsageError
-from dialer_tui.services.exporter import neutralise
+from dialer_tui.services.exporter import write_csv
 from dialer_tui.store import repo
 
 
@@ -67,11 +67,6 @@ def list_entries(engine: Engine) -> list[dict]:
 
 
 def export_list(engine: Engine, path: Path) -> int:
-    rows = list_entries(engine)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["phone", "prospect_id", "source", "reason", "created_at"])
-        for r in rows:
-            w.writerow([neutralise(str(r[k] if r[k] is not None else ""))
-                        for k in ("phone", "prospect_id", "source", "reason", "created_at")])
-    return len(rows)
+    columns = ("phone", "prospect_id", "source", "reason", "created_at")
+    return write_csv(path, columns, ([str(r[k] if r[k] is not None else "") for k in columns]
+                                     for r in list_entries(engine)))

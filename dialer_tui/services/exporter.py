@@ -12,7 +12,7 @@ import csv
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, TextIO
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -46,23 +46,33 @@ def phone_cell(e164: str, extension: str = "") -> str:
     return f"{e164} ext. {extension}" if extension else e164
 
 
-def write_csv(path: Path, header: Iterable[str], rows: Iterator[list[str]]) -> int:
-    """Write via a temporary file so that a failed export never leaves a truncated CSV behind."""
+def write_atomic(path: Path, write: Callable[[TextIO], int]) -> int:
+    """`write(fh)` into a temporary file that then replaces `path`: a failed export never
+    leaves a truncated file behind. Returns what `write` returns (the rows or events written)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.part")
-    count = 0
     try:
         with open(tmp, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(list(header))
-            for row in rows:
-                writer.writerow([neutralise(cell) for cell in row])
-                count += 1
+            count = write(fh)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
     return count
+
+
+def write_csv(path: Path, header: Iterable[str], rows: Iterable[list[str]]) -> int:
+    """A CSV with every cell formula-neutralised, written atomically; returns the row count."""
+    def write(fh: TextIO) -> int:
+        writer = csv.writer(fh)
+        writer.writerow(list(header))
+        count = 0
+        for row in rows:
+            writer.writerow([neutralise(cell) for cell in row])
+            count += 1
+        return count
+
+    return write_atomic(path, write)
 
 
 def prospect_columns() -> list[str]:
