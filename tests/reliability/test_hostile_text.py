@@ -132,10 +132,9 @@ async def settle(pilot, app) -> None:
 
 @pytest.fixture
 def quick_cockpit(monkeypatch):
-    from dialer_tui.screens import cockpit
+    from dialer_tui.screens import queue_window
 
-    monkeypatch.setattr(cockpit, "REFRESH_DELAY", 0, raising=False)
-    monkeypatch.setattr(cockpit, "PREFETCH_DELAY", 0, raising=False)
+    monkeypatch.setattr(queue_window, "REFRESH_DELAY", 0)
 
 
 async def test_hostile_text_is_literal_in_every_pane_search_and_help(tmp_path, quick_cockpit):

@@ -12,7 +12,6 @@ import pytest
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")  # before any App exists: no scroll easing
 
-from dialer_tui.services.bundle import load_bundle
 from dialer_tui.store.engine import make_engine
 
 # Tuesday 4 March 2025, 15:00 UTC: 10:00 in New York, 09:00 in Chicago, 07:00 in Los Angeles
@@ -53,17 +52,11 @@ def utc_local_zone(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def no_paint_first_delays(monkeypatch):
-    # The cockpit keeps queue re-reads at least 1 s away from an outcome (and may delay the
-    # prefetch) so the next prospect paints first; tests wait on workers instead.
-    from dialer_tui.screens import cockpit, queue_window
+    # The cockpit keeps queue re-reads at least 1 s away from an outcome so the next prospect
+    # paints first; tests wait on workers instead.
+    from dialer_tui.screens import queue_window
 
     monkeypatch.setattr(queue_window, "REFRESH_DELAY", 0)
-    monkeypatch.setattr(cockpit, "PREFETCH_DELAY", 0)
-
-
-@pytest.fixture(scope="session")
-def bundle():
-    return load_bundle(None)
 
 
 def _import(engine, path: Path) -> None:

@@ -20,21 +20,21 @@ from dialer_tui.services.queue import build_queue
 from dialer_tui.store.engine import make_engine
 from dialer_tui.store.models import Touch
 
-from .conftest import HEADER, _import, write_csv
+from .conftest import _import, write_csv
 
 NUMBERS = ["(212) 736-5000", "(312) 253-4410", "(415) 554-4000"]
 
 
 def _round_the_clock_config(cfg: Path) -> Path:
-    """A config dir whose calling_rules.yaml allows every hour of every day in the US: the
+    """A config dir whose calling_rules.yaml allows every minute of every day in the US: the
     installed app runs on the real clock, and this test must not depend on the hour (or on a
-    federal holiday) it happens to run at."""
+    federal holiday) it happens to run at ("24:00" closes the day with no gap at 23:59)."""
     import yaml
 
     from dialer_tui.config import DATA_DIR
 
     rules = yaml.safe_load((DATA_DIR / "calling_rules.yaml").read_text(encoding="utf-8"))
-    rules["countries"]["US"]["hours"] = [{"days": "mon-sun", "start": "00:00", "end": "23:59"}]
+    rules["countries"]["US"]["hours"] = [{"days": "mon-sun", "start": "00:00", "end": "24:00"}]
     rules["countries"]["US"]["holidays"] = []
     cfg.mkdir()
     (cfg / "calling_rules.yaml").write_text(yaml.safe_dump(rules), encoding="utf-8")
@@ -65,7 +65,6 @@ def _wait_for(session: str, needle: str, timeout: float = 20.0) -> str:
 @pytest.mark.skipif(shutil.which("tmux") is None or _exe() is None,
                     reason="needs tmux and the installed dialer-tui")
 def test_acknowledged_outcome_survives_sigkill(tmp_path):
-    assert HEADER  # the same CSV dialect as the other tests; zones come from the numbers
     rows = [f"Zone{i},Caller,Owner,Zone Co {i},Logistics,,,,z{i}@example.com,{num},,,,{i}"
             for i, num in enumerate(NUMBERS)]
     db = tmp_path / "tmux.db"
