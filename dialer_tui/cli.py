@@ -28,9 +28,11 @@ def _json(obj: Any) -> None:
 
 
 def parse_instant(text: str | None, what: str = "--at") -> datetime:
-    """ISO 8601; a time without an offset is read as UTC."""
+    """ISO 8601; a time without an offset is read as UTC; none is the clock's now."""
     if not text:
-        return datetime.now(timezone.utc)
+        from dialer_tui.clock import system_now
+
+        return system_now()
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
@@ -119,7 +121,7 @@ def cmd_demo(args) -> int:
     check_keys(bundle)
     db = args.demo_db or demo_db_path()
     engine = make_engine(db)
-    seeded = seed_demo(engine, bundle, now=datetime.now(timezone.utc))
+    seeded = seed_demo(engine, bundle, now=parse_instant(args.at))
     if args.seed_only:
         _out(f"demo database {db}: {seeded} prospects seeded" if seeded
              else f"demo database {db} already has data")
@@ -141,7 +143,8 @@ def cmd_import(args) -> int:
             sys.stderr.flush()
     result = import_csv(engine, Path(args.csv), region=args.region.upper(), dry_run=args.dry_run,
                         rejects_path=Path(args.rejects) if args.rejects else None,
-                        progress=progress, source=Path(args.csv).name)
+                        progress=progress, source=Path(args.csv).name,
+                        now=parse_instant(args.at))
     if progress:
         sys.stderr.write("\n")
     if args.json:
@@ -174,7 +177,7 @@ def cmd_export(args) -> int:
         n = export_crm_calls(engine, path)
     else:
         from dialer_tui.services.calendar import export_callbacks
-        n = export_callbacks(engine, path, _bundle(args))
+        n = export_callbacks(engine, path, _bundle(args), now=parse_instant(args.at))
     _out(f"wrote {n} {args.what} to {path}")
     return EXIT_OK
 
@@ -260,7 +263,7 @@ def cmd_history(args) -> int:
 
     bundle, engine = _bundle(args), _engine(args)
     with _session(engine, read=True) as s:
-        h = history(s, bundle, prospect_id=args.prospect_id, at=parse_instant(None))
+        h = history(s, bundle, prospect_id=args.prospect_id, at=parse_instant(args.at))
     if h is None:
         raise UsageError(f"no prospect with id {args.prospect_id}")
     if args.json:
@@ -292,7 +295,7 @@ def cmd_dnc(args) -> int:
     from dialer_tui.services import dnc
 
     engine = _engine(args)
-    at = datetime.now(timezone.utc)
+    at = parse_instant(getattr(args, "at", None))
     if args.dnc_cmd == "add":
         entry = dnc.add_number(engine, args.phone, reason=args.reason or "", at=at,
                                region=args.region)
@@ -320,7 +323,7 @@ def cmd_stats(args) -> int:
     engine = _engine(args)
     since = parse_instant(args.since, "--since") if args.since else None
     with _session(engine, read=True) as s:
-        st = compute_stats(s, since=since)
+        st = compute_stats(s, since=since, now=parse_instant(args.at))
     if args.json:
         _json(st)
         return EXIT_OK
@@ -357,61 +360,65 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ui)
     sub = p.add_subparsers(dest="command")
 
-    def add(name: str, func: Callable, help: str) -> argparse.ArgumentParser:
+    def add(name: str, func: Callable, help: str, at: str = "") -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=help)
         sp.set_defaults(func=func)
+        if at:  # the clock is an input: a script or a test places a whole scenario in time
+            sp.add_argument("--at", default=None, help=f"ISO 8601 instant {at} (default now)")
         return sp
 
-    sp = add("demo", cmd_demo, "open the cockpit on a separate demo database")
+    sp = add("demo", cmd_demo, "open the cockpit on a separate demo database",
+             at="the demo's history leads up to")
     sp.add_argument("--db", dest="demo_db", default=None, help="demo database path")
     sp.add_argument("--seed-only", action="store_true", help="seed it and exit")
-    sp = add("import", cmd_import, "import prospects from a CSV export")
+    sp = add("import", cmd_import, "import prospects from a CSV export",
+             at="the prospects arrived at")
     sp.add_argument("csv")
     sp.add_argument("--region", default="US", help="default country for numbers (ISO code)")
     sp.add_argument("--dry-run", action="store_true")
     sp.add_argument("--rejects", default=None, help="write rejected rows to this CSV")
     sp.add_argument("--json", action="store_true")
-    sp = add("export", cmd_export, "export prospects, touches or callbacks")
+    sp = add("export", cmd_export, "export prospects, touches or callbacks",
+             at="the calendar file is stamped with")
     sp.add_argument("what", choices=["prospects", "touches", "callbacks", "crm-calls"])
     sp.add_argument("path")
     for name, func, text in (("queue", cmd_queue, "who to call now"),
                              ("why", cmd_why, "the callable-now verdict and its reasons")):
-        sp = add(name, func, text)
+        sp = add(name, func, text, at="to judge at")
         if name == "why":
             sp.add_argument("prospect_id", type=int)
-        sp.add_argument("--at", default=None, help="ISO 8601 instant (default now)")
         if name == "queue":
             sp.add_argument("--limit", type=int, default=50)
         sp.add_argument("--json", action="store_true")
-    sp = add("next", cmd_next, "claim the next prospect (team mode)")
+    sp = add("next", cmd_next, "claim the next prospect (team mode)", at="to claim at")
     sp.add_argument("--rep", required=True)
     sp.add_argument("--lease-minutes", type=int, default=None)
-    sp.add_argument("--at", default=None)
     sp.add_argument("--json", action="store_true")
-    sp = add("log", cmd_log, "log an outcome")
+    sp = add("log", cmd_log, "log an outcome", at="the touch happened at")
     sp.add_argument("prospect_id", type=int)
     sp.add_argument("outcome")
     sp.add_argument("--phone", default=None)
     sp.add_argument("--note", default=None)
-    sp.add_argument("--at", default=None)
     sp.add_argument("--callback", default=None, help="plain words: 'thu 9am', 'in 2 days'")
     sp.add_argument("--json", action="store_true")
-    sp = add("history", cmd_history, "a prospect's touch history")
+    sp = add("history", cmd_history, "a prospect's touch history", at="to judge at")
     sp.add_argument("prospect_id", type=int)
     sp.add_argument("--json", action="store_true")
     sp = add("lookup", cmd_lookup, "find a prospect by phone (any format), name or company")
     sp.add_argument("query")
     sp.add_argument("--json", action="store_true")
-    sp = add("stats", cmd_stats, "how the calling went")
+    sp = add("stats", cmd_stats, "how the calling went", at="to count open follow-ups at")
     sp.add_argument("--since", default=None)
     sp.add_argument("--json", action="store_true")
     sp = add("dnc", cmd_dnc, "the do-not-call list")
     dsub = sp.add_subparsers(dest="dnc_cmd", required=True)
     d = dsub.add_parser("add")
+    d.add_argument("--at", default=None, help="ISO 8601 instant of the request (default now)")
     d.add_argument("phone")
     d.add_argument("--reason", default="")
     d.add_argument("--region", default="US")
     d = dsub.add_parser("import")
+    d.add_argument("--at", default=None, help="ISO 8601 instant of the list (default now)")
     d.add_argument("csv")
     d.add_argument("--source", default="")
     d.add_argument("--region", default="US")

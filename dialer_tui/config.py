@@ -1,6 +1,7 @@
 """Configuration and data files: YAML -> strict pydantic models, errors that name file, line, key.
 
-Shipped defaults live in the repository's `data/` folder. A user overrides any of them by putting
+Shipped defaults live in the package's `data/` folder (`dialer_tui/data`, package data, so a
+wheel or pipx install carries them). A user overrides any of them by putting
 a file of the same name in their config directory (`--config DIR`, env `DIALER_TUI_CONFIG`,
 default the platformdirs config dir); `settings.yaml` there holds the rep's own settings.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -17,7 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from dialer_tui.errors import ConfigError  # noqa: F401 - raised here, named by callers
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+# importlib.resources finds package data however the package was installed (editable, wheel,
+# pipx). pip and pipx always unpack onto the file system, so the result is a real folder; Path()
+# keeps the file names in error messages and lets callers open files as they always did.
+DATA_DIR = Path(str(files("dialer_tui") / "data"))
 
 try:  # the C loader is several times faster where libyaml is present
     from yaml import CSafeLoader as _Loader

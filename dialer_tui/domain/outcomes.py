@@ -1,6 +1,6 @@
 """Outcomes (dispositions): what a rep logs with one key and what each implies.
 
-Loaded from `data/dispositions.yaml` (or the user's override) into strict models."""
+Loaded from `dialer_tui/data/dispositions.yaml` (or the user's override) into strict models."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from typing import Iterable, Iterator
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from dialer_tui.clock import system_now
 from dialer_tui.errors import InputError
 from dialer_tui.services.exporter import phone_cell, write_atomic, write_csv
 from dialer_tui.services.targets import dialable, zone_of
@@ -88,7 +89,7 @@ def export_callbacks(engine: Engine, path: Path, bundle, *, now: datetime | None
     kind = path.suffix.lower()
     if kind not in (".ics", ".csv"):
         raise InputError(f"export callbacks: {path}: the file name must end in .ics or .csv")
-    now = (now or datetime.now(UTC)).astimezone(UTC)
+    now = (now or system_now()).astimezone(UTC)
     events = callback_events(engine, bundle)
     if kind == ".csv":
         return write_csv(path, CSV_COLUMNS, (_csv_row(ev) for ev in events))

@@ -19,12 +19,13 @@ import io
 import re
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterator
 
 from sqlalchemy.engine import Engine
 
+from dialer_tui.clock import system_now
 from dialer_tui.errors import InputError
 from dialer_tui.services import csv_headers as ch
 from dialer_tui.services.exporter import neutralise
@@ -140,7 +141,7 @@ def import_csv(engine: Engine, path: Path, *, region: str = "US", dry_run: bool 
 
     dry_run computes everything and writes nothing to the database (a rejects file, when one is
     asked for, is still written: it previews what would be left out)."""
-    path, now, region = Path(path), now or datetime.now(timezone.utc), (region or "US").upper()
+    path, now, region = Path(path), now or system_now(), (region or "US").upper()
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     if ch.country_code(region) != region:

@@ -48,6 +48,7 @@ from sqlalchemy import Integer, Interval, and_, case, cast, func, literal, or_, 
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
+from dialer_tui.clock import system_now
 from dialer_tui.store.models import (
     FU_CALLBACK,
     FU_DONE,
@@ -80,7 +81,7 @@ def compute_stats(session: Session, *, since: datetime | None = None,
     """The stats documented in the module docstring, for touches in [since, until)."""
     conn = session.connection()
     pg = conn.dialect.name == "postgresql"
-    now = now or until or datetime.now(UTC)
+    now = now or until or system_now()
     day_zone = day_zone or datetime.now().astimezone().tzinfo or UTC
     win = _window(T.c.started_at, since, until)
     is_dial = and_(T.c.channel.in_(DIAL_CHANNELS), T.c.counts_attempt == true())

@@ -15,11 +15,13 @@ from sqlalchemy import Column, DateTime, Index, Text, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from dialer_tui.clock import system_now
+
 SCHEMA_VERSION = 3
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return system_now()
 
 
 class UTCDateTime(TypeDecorator):

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+# The whole scenario is placed in time: the list arrives at ARRIVED, and is judged at AT.
+ARRIVED = "2026-11-30T12:00:00Z"
 AT = "2026-12-01T15:00:00Z"  # Tuesday 10:00 in New York
 
 CSV = """First Name,Last Name,Company Name,Job Title,Industry,State/Province,Country,Phone Number,Mobile Phone,Email
@@ -37,7 +39,7 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "cli.db"
     src = tmp_path / "list.csv"
     src.write_text(CSV, encoding="utf-8")
-    out = run("import", str(src), "--json", db=path)
+    out = run("import", str(src), "--at", ARRIVED, "--json", db=path)
     assert json.loads(out.stdout) == {"imported": 4, "merged": 0, "rejected": 0}
     return path
 
@@ -77,7 +79,7 @@ def test_log_then_history_and_lookup_in_any_format(db):
     out = json.loads(run("log", pid, "callback_requested", "--at", "2026-12-02T15:00:00Z",
                          "--callback", "today 8:45pm", "--json", db=db).stdout)
     assert out["warnings"] and out["callback_at"] == "2026-12-03T13:00:00+00:00"  # FL: 08:00
-    hist = json.loads(run("history", pid, "--json", db=db).stdout)
+    hist = json.loads(run("history", pid, "--at", "2026-12-02T16:00:00Z", "--json", db=db).stdout)
     assert hist["prospect"]["name"] == "Ana Lima"
     assert [t["outcome"] for t in hist["touches"]] == ["callback_requested", "left_voicemail"]
     assert hist["touches"][1]["note"] == "[bold]VM[/] one"
@@ -120,7 +122,7 @@ def test_bad_csv_header_exits_2(tmp_path):
 
 
 def test_dnc_add_blocks_the_number(db):
-    run("dnc", "add", "(212) 555-0103", "--reason", "asked by email", db=db)
+    run("dnc", "add", "(212) 555-0103", "--reason", "asked by email", "--at", ARRIVED, db=db)
     items = json.loads(run("queue", "--at", AT, "--json", db=db).stdout)
     assert "Ben Cho" not in {i["name"] for i in items}
     listed = json.loads(run("dnc", "list", "--json", db=db).stdout)
@@ -160,7 +162,7 @@ def test_sixteen_concurrent_next_calls_never_hand_out_a_prospect_twice(tmp_path)
     rows = ["First Name,Last Name,Company,Phone,State"]
     rows += [f"P{i},Rep,Co{i},212-555-{1000 + i:04d},NY" for i in range(40)]
     (tmp_path / "team.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    run("import", str(tmp_path / "team.csv"), db=db)
+    run("import", str(tmp_path / "team.csv"), "--at", ARRIVED, db=db)
 
     def claim(n: int) -> subprocess.CompletedProcess:
         return run("next", "--rep", f"rep{n}", "--at", AT, "--json", db=db, check=False)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from dialer_tui.config import DATA_DIR
 from dialer_tui.services.exporter import (
     FORMULA_TRIGGERS,
     export_prospects,
@@ -22,7 +23,7 @@ from dialer_tui.store.engine import make_engine
 from dialer_tui.store.models import PhoneNumber, Prospect, Touch
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
-DEMO = Path(__file__).parent.parent.parent / "data" / "demo_prospects.csv"
+DEMO = DATA_DIR / "demo_prospects.csv"
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
 # What a prospect is, as an import can give it back (ids, queue state and timestamps are the
 # store's own bookkeeping).

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 from sqlmodel import Session
 
+from dialer_tui.config import DATA_DIR
 from dialer_tui.domain.phones import PhoneError, parse_phone
 from dialer_tui.services import importer
 from dialer_tui.services.csv_headers import parse_phone_fast
@@ -21,7 +22,7 @@ from dialer_tui.store.engine import make_engine
 from dialer_tui.store.models import PhoneNumber, Prospect
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
-DEMO = Path(__file__).parent.parent.parent / "data" / "demo_prospects.csv"
+DEMO = DATA_DIR / "demo_prospects.csv"
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
 
 

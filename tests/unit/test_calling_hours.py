@@ -1,4 +1,4 @@
-"""Calling hours against the shipped data/calling_rules.yaml: one test per rule a rep relies on."""
+"""Calling hours against the shipped dialer_tui/data/calling_rules.yaml: one test per rule a rep relies on."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dialer_tui.config import ConfigError
+from dialer_tui.config import DATA_DIR, ConfigError
 from dialer_tui.domain import phones
 from dialer_tui.domain.calling_hours import (
     CallingRules,
@@ -268,7 +268,7 @@ def test_window_opening_inside_a_dst_gap_opens_at_the_transition() -> None:
 
 
 def test_user_override_file_and_errors_that_name_the_key(tmp_path: Path) -> None:
-    shipped = (Path(__file__).resolve().parents[2] / "data" / "calling_rules.yaml").read_text()
+    shipped = (DATA_DIR / "calling_rules.yaml").read_text()
     (tmp_path / "calling_rules.yaml").write_text(shipped.replace('end: "21:00"', 'end: "22:00"'))
     mine = load_rules(tmp_path)
     assert mine.countries["US"].hours[0].end == "22:00"

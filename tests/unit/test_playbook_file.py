@@ -1,4 +1,4 @@
-"""The shipped data/playbook.yaml, user overrides of it, and broken copies that must be caught."""
+"""The shipped dialer_tui/data/playbook.yaml, user overrides of it, and broken copies that must be caught."""
 
 from __future__ import annotations
 
