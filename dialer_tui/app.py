@@ -3,10 +3,10 @@ screen does the work. Built by cli.cmd_ui / cmd_demo and by the tests, the same 
 `dialer-tui` hands it a way to open the engine after the first frame and the first screenful read
 by a forked child (services/first_page.py).
 
-Start-up (PRODUCT.md section 6: cold start to the first frame with the queue) runs with the
-cyclic garbage collector paused (see startup.py): from the CLI's first import when the CLI runs
-the app, else from `run()`, to the first frame that shows the queue. Importing this module alone
-(the tests) pauses it only while its own imports load."""
+Start-up (docs/product-rules.md, *Figures*: cold start to the first frame with the queue) runs
+with the cyclic garbage collector paused (see startup.py): from the CLI's first import when the
+CLI runs the app, else from `run()`, to the first frame that shows the queue. Importing this
+module alone (the tests) pauses it only while its own imports load."""
 
 from __future__ import annotations
 

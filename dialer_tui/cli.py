@@ -1,4 +1,7 @@
-"""The command line (PRODUCT.md section 3). Exit codes: 0 ok, 2 bad input or config, 1 other.
+"""dialer-tui: a keyboard-first cockpit for working a phone list, and its command line.
+
+The contract scripts rely on is docs/product-rules.md, *Command line*. Exit codes: 0 ok, 2 bad
+input or config, 1 other.
 
 Heavy modules are imported inside the commands so that `dialer-tui lookup` does not pay for
 Textual, and the cockpit does not pay for the importer."""

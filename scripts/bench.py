@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The figures of PRODUCT.md section 6, measured on generated data.
+"""The figures of docs/product-rules.md (*Figures*), measured on generated data.
 
 What it does
     1. Builds (once, then cached by scale, seed and generator version) a database of 100,000

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Generate the benchmark database of PRODUCT.md section 6, reproducibly (same scale and seed,
-same rows).
+"""Generate the benchmark database of docs/product-rules.md (*Figures*), reproducibly (same scale
+and seed, same rows).
 
 At --scale 1.0: 100,000 prospects, 250,000 valid phone numbers (US, Canada, UK, Germany, France,
 drawn from real area codes with random line numbers and kept only when valid), 1,000,000 touches

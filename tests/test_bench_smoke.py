@@ -2,7 +2,8 @@
 
 The figures themselves are not judged here (a loaded CI machine says little about them); the
 full-scale run is `python scripts/bench.py`. This only checks that the benchmark still works
-against the current code: exit 0, and a JSON last line with every key, each a number or null."""
+against the current code: exit 0, and a JSON last line with every key, each a number (a figure
+that came back null means its measurement broke)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ KEYS = ("outcome_p50_ms", "outcome_p95_ms", "queue_ms", "lookup_ms", "cold_start
         "cold_start_ratio", "import_rows_per_s", "import_ratio", "rss_mb", "scale")
 
 
-@pytest.mark.slow
+@pytest.mark.heavy
 def test_bench_smoke(tmp_path: Path) -> None:
     env = dict(os.environ, DIALER_BENCH_CACHE=str(tmp_path / "cache"))
     proc = subprocess.run(
@@ -32,7 +33,6 @@ def test_bench_smoke(tmp_path: Path) -> None:
     for key in KEYS:
         assert key in data, f"{key} missing from {last}"
         value = data[key]
-        assert value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
-                                 ), f"{key}={value!r}"
+        assert isinstance(value, (int, float)) and not isinstance(value, bool), f"{key}={value!r}"
     assert data["scale"] == 0.01
     assert set(data["budgets"]) >= set(KEYS) - {"scale"}

@@ -1,16 +1,16 @@
 """The queue's first screenful, read by a forked child process while this one loads the UI.
 
-Why: a cold start (PRODUCT.md section 6) is mostly imports, and imports run on one core: the
-store's (SQLAlchemy, SQLModel: ~150 ms), the config's (pydantic, YAML, phonenumbers: ~130 ms) and
-the UI's (Textual and the cockpit: ~100 ms). So `dialer-tui` forks first thing. The child
-imports the store's modules while the parent loads and checks the config files; once the parent
-says they are good (go(); a broken file stops both before a database is created or opened), the
-child opens the store (upgrading its schema if need be), loads the config the same way and reads
-the first screenful of the queue, then the first entry's dossier, while the parent loads the UI,
-which shows those rows in its first frame. The parent loads the store's modules and opens its own
-engine once that frame is painted (DialerApp.started), and takes the dossier from the child
-rather than reading it again. Where there is no fork (Windows), or the child fails in any way, the
-parent does the same work itself, as it always did, and reports the same errors.
+Why: a cold start (docs/product-rules.md, *Figures*) is mostly imports, and imports run on one core:
+the store's (SQLAlchemy, SQLModel: ~150 ms), the config's (pydantic, YAML, phonenumbers: ~130 ms)
+and the UI's (Textual and the cockpit: ~100 ms). So `dialer-tui` forks first thing. The child
+imports the store's modules while the parent loads and checks the config files; once the parent says
+they are good (go(); a broken file stops both before a database is created or opened), the child
+opens the store (upgrading its schema if need be), loads the config the same way and reads the first
+screenful of the queue, then the first entry's dossier, while the parent loads the UI, which shows
+those rows in its first frame. The parent loads the store's modules and opens its own engine once
+that frame is painted (DialerApp.started), and takes the dossier from the child rather than reading
+it again. Where there is no fork (Windows), or the child fails in any way, the parent does the same
+work itself, as it always did, and reports the same errors.
 
 The child shares nothing with the parent but a pipe: it is forked before any thread, database
 connection or terminal set-up exists, writes only to the pipe (its stdout and stderr go to

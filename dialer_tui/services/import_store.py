@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from dialer_tui.services.importer import ImportResult
 
 _P, _PH = Prospect.__table__, PhoneNumber.__table__
-# Fields a merge fills when empty and never overwrites (PRODUCT.md section 4).
+# Fields a merge fills when empty and never overwrites (docs/product-rules.md, *Import and export*).
 MERGE_FIELDS = ("first_name", "last_name", "title", "company", "industry", "city", "region",
                 "country", "time_zone", "email", "linkedin_url", "referrer_name",
                 "referrer_company", "assistant_name", "preferred_channel", "research_notes",

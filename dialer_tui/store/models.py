@@ -67,7 +67,7 @@ STATUS_REFERRED = "referred"
 TERMINAL_STATUSES = (STATUS_MEETING, STATUS_NOT_INTERESTED, STATUS_DNC, STATUS_UNRESPONSIVE,
                      STATUS_REFERRED)
 
-# Queue ranks: lower is called first (PRODUCT.md section 2 order).
+# Queue ranks: lower is called first (docs/product-rules.md, *Queue order*).
 RANK_CALLBACK = 0
 RANK_PROMISED = 1
 RANK_CADENCE = 2

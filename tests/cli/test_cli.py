@@ -1,4 +1,4 @@
-"""The command-line contract (PRODUCT.md section 3), driven as real subprocesses."""
+"""The command-line contract (docs/product-rules.md, *Command line*), driven as real subprocesses."""
 
 from __future__ import annotations
 

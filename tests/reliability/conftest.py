@@ -1,4 +1,4 @@
-"""Shared pieces for the reliability trials (PRODUCT.md section 7): the installed `dialer-tui`
+"""Shared pieces for the reliability trials (docs/product-rules.md, *Safety*): the installed `dialer-tui`
 driven in real terminals (a private tmux server per test), a round-the-clock config so the queue
 never depends on the hour the suite runs at, and seeded SQLite files filled by the real importer."""
 
@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -20,6 +19,8 @@ import yaml
 
 from dialer_tui.config import DATA_DIR
 
+from ..conftest import installed_exe, need
+
 # The US area codes used for generated prospects: none is in a state with its own calling-hours
 # rule (FL, OK, MD cap attempts per 24 h and narrow the hours).
 AREA_CODES = ("212", "312", "415", "713", "206", "617")
@@ -32,13 +33,12 @@ ACK_RE = re.compile(r"Logged (.+?) for ([A-Z][a-z]\d{4,5}) ")
 BAD_WORDS = ("database is locked", "is locked", "Traceback", "OperationalError")
 
 
-def exe() -> str | None:
-    return shutil.which("dialer-tui") or next(
-        (p for p in ("/tmp/venv/bin/dialer-tui",) if os.access(p, os.X_OK)), None)
+def exe() -> str:
+    need("exe")
+    return installed_exe() or ""
 
 
-needs_terminal = pytest.mark.skipif(shutil.which("tmux") is None or exe() is None,
-                                    reason="needs tmux and the installed dialer-tui")
+needs_terminal = pytest.mark.needs("tmux", "exe")
 
 
 def round_the_clock_config(cfg: Path) -> Path:
@@ -139,6 +139,26 @@ class Tmux:
 
     def literal(self, name: str, text: str) -> None:
         self.run("send-keys", "-t", name, "-l", text)
+
+    def settled(self, name: str, predicate, timeout: float = 30.0, quiet: float = 0.15) -> str:
+        """The screen once `predicate` holds and nothing has changed for `quiet` seconds (a
+        dossier filled in after its row moved): a condition awaited, not a fixed sleep."""
+        screen = self.wait_for(name, predicate, timeout)
+        deadline, still_since = time.monotonic() + timeout, time.monotonic()
+        while time.monotonic() - still_since < quiet and time.monotonic() < deadline:
+            time.sleep(0.03)
+            now = self.capture(name)
+            if now != screen:
+                screen, still_since = now, time.monotonic()
+        return screen
+
+    def wait_exit(self, name: str, timeout: float = 30.0) -> None:
+        """Until the app in `name` has exited (remain-on-exit keeps the dead pane)."""
+        deadline = time.monotonic() + timeout
+        while self.run("display-message", "-p", "-t", name, "#{pane_dead}",
+                       check=False).strip() != "1":
+            assert time.monotonic() < deadline, f"the app in {name} did not exit"
+            time.sleep(0.03)
 
     def wait_for(self, name: str, predicate, timeout: float = 30.0, poll: float = 0.03) -> str:
         deadline = time.monotonic() + timeout

@@ -16,7 +16,7 @@ from dialer_tui.config import DATA_DIR
 
 from .conftest import exe, prospect_rows, seed_db, write_csv
 
-pytestmark = pytest.mark.skipif(exe() is None, reason="needs the installed dialer-tui")
+pytestmark = pytest.mark.needs("exe")
 
 
 @dataclass(frozen=True)

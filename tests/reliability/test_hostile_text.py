@@ -9,7 +9,6 @@ import json
 import os
 import re
 import sqlite3
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -239,12 +238,10 @@ def test_no_escape_from_imported_text_reaches_a_real_terminal(tmp_path, tmux):
     tmux.run("pipe-pane", "-o", "-t", name, f"cat >> {raw}")
     title = tmux.run("display-message", "-p", "-t", name, "#{pane_title}").strip()
     tmux.keys(name, "Enter")
-    tmux.wait_for(name, lambda s: "callable now" in s)
-    screens = []
-    for _ in range(len(HOSTILE)):
-        time.sleep(0.2)
-        screens.append(tmux.capture(name))
-        tmux.keys(name, "Down")
+    screens = [tmux.settled(name, lambda s: "callable now" in s)]
+    for _ in range(len(HOSTILE) - 1):
+        tmux.keys(name, "Down")  # the next row: wait until its dossier has replaced the last
+        screens.append(tmux.settled(name, lambda s, last=screens[-1]: s != last))
     for h in HOSTILE:  # each one's dossier was on screen, shown literally
         assert any(shown(h) in screen for screen in screens), h
     tmux.keys(name, "/")
@@ -256,10 +253,10 @@ def test_no_escape_from_imported_text_reaches_a_real_terminal(tmp_path, tmux):
     tmux.keys(name, "?")
     tmux.wait_for(name, lambda s: "Keys (remap" in s)
     tmux.keys(name, "Escape")
-    time.sleep(0.3)
+    tmux.settled(name, lambda s: "Keys (remap" not in s)
     colour = tmux.capture(name, escapes=True)
     tmux.keys(name, "C-q")
-    time.sleep(0.3)
+    tmux.wait_exit(name)  # the last frames are in the pipe
     stream = raw.read_bytes()
     assert len(stream) > 10_000  # the frames really went through the pipe
     for needle in (b"\x1b]52;", b"SGVsbG8=\x07", b"\x1b]0;PWNED", b"\x1b[31mred", b"PWNED\x07"):

@@ -103,6 +103,27 @@ def test_promise_kept_when_called_inside_the_window(engine, bundle, make_prospec
         assert s.get(FollowUp, promise.id).status == "done"
 
 
+def test_undoing_the_call_that_kept_a_promise_opens_the_promise_again(
+        engine, bundle, make_prospect):
+    from dialer_tui.services.stats import compute_stats
+
+    pid = make_prospect(first="K", at=TUE, numbers=[("212-555-0123", "office")])
+    _log(engine, bundle, pid, "left_voicemail")
+    with Session(engine) as s:
+        promise = s.exec(select(FollowUp).where(FollowUp.kind == "promise")).one()
+    inside = promise.due_start + timedelta(minutes=30)
+    kept = _log(engine, bundle, pid, "no_answer", at=inside)
+    with Session(engine) as s:
+        assert compute_stats(s, now=inside)["promises_kept"] == 1
+        undo_touch(s, touch_id=kept.touch_id)
+    with Session(engine) as s:
+        again = s.get(FollowUp, promise.id)
+        assert (again.status, again.closed_at, again.closed_by_touch_id) == ("open", None, None)
+        assert compute_stats(s, now=inside)["promises_kept"] == 0
+        items = build_queue(s, bundle, at=inside)
+    assert [(i.prospect_id, i.reason) for i in items] == [(pid, "promised")]
+
+
 def test_promise_missed_when_the_window_passed(engine, bundle, make_prospect):
     pid = make_prospect(first="M", at=TUE, numbers=[("212-555-0123", "office")])
     _log(engine, bundle, pid, "left_voicemail")

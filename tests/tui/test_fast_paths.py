@@ -1,4 +1,4 @@
-"""What keeps the outcome key fast (PRODUCT.md section 6) without changing what the rep sees: the
+"""What keeps the outcome key fast (docs/product-rules.md, *Figures*) without changing what the rep sees: the
 dossier's short history, the queue pane's own rows, no queue re-read right after an outcome, and
 the next prospect rendered ahead of the key."""
 

@@ -4,7 +4,6 @@ the store after the process is killed with SIGKILL right after the acknowledgeme
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -20,6 +19,7 @@ from dialer_tui.services.queue import build_queue
 from dialer_tui.store.engine import make_engine
 from dialer_tui.store.models import Touch
 
+from ..conftest import installed_exe
 from .conftest import _import, write_csv
 
 NUMBERS = ["(212) 736-5000", "(312) 253-4410", "(415) 554-4000"]
@@ -41,9 +41,6 @@ def _round_the_clock_config(cfg: Path) -> Path:
     return cfg
 
 
-def _exe() -> str | None:
-    return shutil.which("dialer-tui") or next(
-        (p for p in ("/tmp/venv/bin/dialer-tui",) if os.access(p, os.X_OK)), None)
 
 
 def _capture(session: str) -> str:
@@ -62,8 +59,7 @@ def _wait_for(session: str, needle: str, timeout: float = 20.0) -> str:
     raise AssertionError(f"{needle!r} never appeared; last screen:\n{screen}")
 
 
-@pytest.mark.skipif(shutil.which("tmux") is None or _exe() is None,
-                    reason="needs tmux and the installed dialer-tui")
+@pytest.mark.needs("tmux", "exe")
 def test_acknowledged_outcome_survives_sigkill(tmp_path):
     rows = [f"Zone{i},Caller,Owner,Zone Co {i},Logistics,,,,z{i}@example.com,{num},,,,{i}"
             for i, num in enumerate(NUMBERS)]
@@ -75,7 +71,7 @@ def test_acknowledged_outcome_survives_sigkill(tmp_path):
         assert build_queue(s, load_bundle(cfg), at=datetime.now(timezone.utc), limit=5)
     session = f"dialer-tui-test-{uuid.uuid4().hex[:8]}"
     cmd = (f"exec env DIALER_TUI_DB={db} DIALER_TUI_CONFIG={cfg} TERM=xterm-256color "
-           f"{_exe()}")
+           f"{installed_exe()}")
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "35", cmd],
                    check=True)
     try:
