@@ -86,6 +86,10 @@ class Target:
     prospect_zone: str = ""  # explicit IANA zone of the prospect, if any
     prospect_region: str = ""  # state/province as typed ("FL", "Florida", "ON", "Bavaria")
     prospect_country: str = ""  # ISO alpha-2 (a country name is accepted too)
+    # NANP area codes of the person's other numbers, sorted: a state law presumed by any of the
+    # person's area codes (Florida's hours and its 3-per-24-h cap) protects the person on every
+    # number, "regardless of the phone number used" (Fla. Stat. 501.616(6)).
+    person_area_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ class Verdict:
     local_time: datetime  # `at` in time_zone
     warnings: tuple[str, ...]
     attempt_cap: int | None  # per rolling 24 h, None when no rule caps attempts
+    laws: tuple[str, ...] = ()  # the name of every law applied, in the order first met
 
 
 # --- per-target plans: which zones, which laws in each ----------------------------------------
@@ -203,6 +208,11 @@ class _Compiled:
             warnings.append(f"unknown time zone {explicit!r} ignored")
             explicit = ""
         shown = ", ".join(phone_zones)
+        # The number and the address both count: every zone of the number under the number's
+        # country's law, and the address's zones under the address's (and its state's) law,
+        # even where the clocks agree: a Florida prospect on a Toronto mobile is under Florida's
+        # hours and cap, a Jacksonville number in state FL is judged in the Central panhandle
+        # too, a French address with a Spanish mobile keeps French hours.
         if explicit:
             # The rep said where the prospect is: always judge there, whatever the phone says.
             country = p_country or idx.country_of_zone(explicit) or phone_region
@@ -210,14 +220,22 @@ class _Compiled:
             if phone_zones and not any(equivalent(explicit, z) for z in phone_zones):
                 warnings.append(f"phone suggests {shown} "
                                 f"but the prospect's time zone is {explicit}")
-        else:
-            place = region.zones if region is not None else idx.country_zones(p_country)
-            agrees = any(equivalent(p, z) for p in place for z in phone_zones)
-            if place and not agrees:
-                if phone_zones:
-                    warnings.append(f"phone suggests {shown} but the address is in {place[0]}")
-                for z in place:
-                    found.setdefault(z, set()).add(p_country)
+        if region is not None:  # a state or province: all its zones (Florida spans two)
+            if phone_zones and not explicit and not any(
+                    equivalent(p, z) for p in region.zones for z in phone_zones):
+                warnings.append(f"phone suggests {shown} but the address is in "
+                                f"{region.zones[0]}")
+            for z in region.zones:
+                found.setdefault(z, set()).add(region.country)
+        elif p_country and not explicit and (p_country != phone_region or not phone_zones):
+            # A country alone, other than the number's: its law at the clocks of its zones that
+            # agree with the number's (a Spanish mobile in France: Paris), else at every zone.
+            place = idx.country_zones(p_country)
+            agreeing = tuple(p for p in place if any(equivalent(p, z) for z in phone_zones))
+            if place and not agreeing and phone_zones:
+                warnings.append(f"phone suggests {shown} but the address is in {place[0]}")
+            for z in agreeing or place:
+                found.setdefault(z, set()).add(p_country)
         if not found:
             # Nothing says where: judge in every zone of the country (the most restrictive reading).
             country = phone_region or p_country
@@ -232,6 +250,8 @@ class _Compiled:
                 found.setdefault(z, set()).add(country)
 
         triggered: list[Law] = list(self.by_area_code.get(phones.area_code(e164), ()))
+        for code in target.person_area_codes:
+            triggered += self.by_area_code.get(code, ())
         if region is not None and (region.country, region.code) in self.states:
             triggered.append(self.states[(region.country, region.code)])
         window = window_spans(user_window)
@@ -339,9 +359,10 @@ def judge(rules: CallingRules, target: Target, at: datetime, *, attempts_24h: in
                            f"in {plan.primary.name}")
     local_time = at.astimezone(plan.primary.tz)
     cap = law.cap if law is not None else None
+    laws = tuple(dict.fromkeys(x.name for zp in plan.zones for x in zp.laws))
     if not blocked:
         return Verdict(True, tuple(reasons), None, plan.names, plan.primary.name, local_time,
-                       plan.warnings, cap)
+                       plan.warnings, cap, laws)
     nxt = _search(plan, start)
     if nxt is None:
         reasons.append(f"no time allowed in every zone within {SEARCH_HORIZON.days} days")
@@ -349,7 +370,7 @@ def judge(rules: CallingRules, target: Target, at: datetime, *, attempts_24h: in
         shown = nxt.astimezone(plan.primary.tz)
         reasons.append(f"next allowed: {shown:%a %Y-%m-%d %H:%M} in {plan.primary.name}")
     return Verdict(False, tuple(reasons), nxt, plan.names, plan.primary.name, local_time,
-                   plan.warnings, cap)
+                   plan.warnings, cap, laws)
 
 
 def next_slot(rules: CallingRules, target: Target, after: datetime, *,

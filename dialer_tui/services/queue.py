@@ -16,13 +16,13 @@ from sqlalchemy import bindparam, exists, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from dialer_tui.domain import calling_hours
 from dialer_tui.domain.calling_hours import Verdict
 from dialer_tui.domain.phones import area_code, region_of
 from dialer_tui.domain.queue_item import QueueItem
 from dialer_tui.domain.regions import get_zone
 from dialer_tui.services.bundle import Bundle
-from dialer_tui.services.targets import dialable, pick_number, target_for
+from dialer_tui.services.gate import WINDOW_24H, check_dial, judge_person
+from dialer_tui.services.targets import person_area_codes, pick_number
 from dialer_tui.store import repo
 from dialer_tui.store.engine import reader
 from dialer_tui.store.models import (
@@ -39,7 +39,6 @@ from dialer_tui.store.models import (
 
 MIN_PAGE = 20  # rows read at least per page
 MAX_PAGE = 2_000  # and at most (the IN lists of the page's fact queries)
-WINDOW_24H = timedelta(hours=24)
 _REASON_RANK = {name: rank for rank, name in RANK_NAMES.items()}
 
 
@@ -102,35 +101,34 @@ def _number_key(zones: str, e164: str) -> tuple:
 
 
 class _Verdicts:
-    """calling_hours.judge() at one instant with one user window, memoised within a build.
+    """gate.judge_person() at one instant, memoised within a build.
 
     Most rows share a verdict with others: the verdict is a function of the calling-hours plan,
-    and the plan of (number's zones, number's country, NANP area code, prospect's zone, region
-    and country) whenever the number's zones are all known and its country is: only then can
-    nothing else of the E.164 number count (otherwise the number itself is part of the key).
-    The attempts only matter once they reach the plan's cap (Verdict.attempt_cap): a verdict
-    below the cap is the verdict with no attempts, so only those are shared."""
+    and the plan of (number's zones, number's country, NANP area code, the area codes of the
+    person's other numbers, prospect's zone, region and country) whenever the number's zones are
+    all known and its country is: only then can nothing else of the E.164 number count
+    (otherwise the number itself is part of the key). The attempts only matter once they reach
+    the plan's cap (Verdict.attempt_cap): a verdict below the cap is the verdict with no
+    attempts, so only those are shared."""
 
     def __init__(self, bundle: Bundle, at: datetime) -> None:
-        self.rules, self.at, self.window = bundle.rules, at, bundle.settings.window()
+        self.bundle, self.at = bundle, at
         self.memo: dict[tuple, Verdict] = {}
 
-    def _key(self, prospect, phone) -> tuple:
-        place = (prospect.time_zone, prospect.region, prospect.country)
+    def _key(self, prospect, phone, numbers) -> tuple:
+        place = (prospect.time_zone, prospect.region, prospect.country,
+                 person_area_codes(numbers, phone))
         if phone is None:
             return place
         return _number_key(phone.time_zones, phone.e164) + place
 
-    def __call__(self, prospect, phone, calls: list[datetime]) -> Verdict:
-        key = self._key(prospect, phone)
+    def __call__(self, prospect, phone, numbers, calls: list[datetime]) -> Verdict:
+        key = self._key(prospect, phone, numbers)
         attempts = len(calls)
         found = self.memo.get(key)
         if found is not None and (found.attempt_cap is None or attempts < found.attempt_cap):
             return found
-        verdict = calling_hours.judge(self.rules, target_for(prospect, phone), self.at,
-                                      attempts_24h=attempts,
-                                      oldest_attempt_24h=calls[-1] if calls else None,
-                                      user_window=self.window)
+        verdict = judge_person(self.bundle, prospect, phone, numbers, calls, self.at)
         if verdict.attempt_cap is None or attempts < verdict.attempt_cap:
             self.memo[key] = verdict
         return verdict
@@ -207,21 +205,21 @@ def _page_items(session: Session, bundle: Bundle, page: list[_Candidate], at: da
         kept.append((prospect, fu, numbers))
     use_counts = repo.phone_use_counts(
         session, prospect_ids=[p.id for p, _, numbers in kept if len(numbers) > 1])
-    judged = []  # (prospect, follow-up, number, verdict with no attempts counted)
+    judged = []  # (prospect, follow-up, number, numbers, verdict with no attempts counted)
     for prospect, fu, numbers in kept:
         phone = pick_number(numbers, use_counts)
-        verdict = verdicts(prospect, phone, [])
+        verdict = verdicts(prospect, phone, numbers, [])
         if not verdict.callable and (fu is None or fu.channel == "call"):
             continue  # attempts can only block more
-        judged.append((prospect, fu, phone, verdict))
-    capped = [p.id for p, fu, _, v in judged
+        judged.append((prospect, fu, phone, numbers, verdict))
+    capped = [p.id for p, fu, _, _, v in judged
               if v.attempt_cap is not None and (fu is None or fu.channel == "call")]
     calls_of = repo.recent_call_times(session, prospect_ids=capped, since=at - WINDOW_24H)
     items = []
-    for prospect, fu, phone, verdict in judged:
+    for prospect, fu, phone, numbers, verdict in judged:
         calls = calls_of.get(prospect.id)
         if calls and (fu is None or fu.channel == "call"):
-            verdict = verdicts(prospect, phone, calls)
+            verdict = verdicts(prospect, phone, numbers, calls)
             if not verdict.callable:
                 continue
         items.append(_item(prospect, fu, phone, verdict))
@@ -268,49 +266,33 @@ class Explanation:
                 "numbers": self.numbers}
 
 
-def explain(session: Session, bundle: Bundle, *, prospect_id: int, at: datetime) -> Explanation:
-    """Why a prospect is or is not callable at `at`, and when it next will be."""
+def explain(session: Session, bundle: Bundle, *, prospect_id: int, at: datetime,
+            phone: str | None = None) -> Explanation:
+    """Why a prospect is or is not callable at `at` (on `phone`, default the number the queue
+    would pick), and when it next will be: the gate's answer (services/gate.py), with the
+    queue's view of it (due or not, claimed by whom)."""
+    check = check_dial(session, bundle, prospect_id=prospect_id, at=at, e164=phone)
     prospect = session.get(Prospect, prospect_id)
-    if prospect is None:
-        raise LookupError(f"no prospect with id {prospect_id}")
-    phones = repo.phones_of(session, prospect_ids=[prospect_id]).get(prospect_id, [])
-    dnc = repo.dnc_numbers(session, e164s=[p.e164 for p in phones])
-    reasons: list[str] = []
-    numbers = []
-    for p in phones:
-        state = ("on the do-not-call list" if p.do_not_call or p.e164 in dnc else
-                 "bad number" if p.bad else "invalid" if not p.valid else "ok")
-        numbers.append({"phone": p.e164, "kind": p.kind, "state": state})
-    usable = dialable(phones, dnc)
-    phone = pick_number(usable, repo.phone_use_counts(session, prospect_ids=[prospect_id]))
-    calls = repo.recent_call_times(session, prospect_ids=[prospect_id], since=at - WINDOW_24H)
-    verdict = _Verdicts(bundle, at)(prospect, phone or (phones[0] if phones else None),
-                                    calls.get(prospect_id, []))
-    blocked = False
-    if prospect.status in TERMINAL_STATUSES:
-        until = f" until {prospect.recycle_at:%Y-%m-%d}" if prospect.recycle_at else ""
-        reasons.append(f"blocked: status {prospect.status}{until}")
-        blocked = True
-    if repo.dnc_people(session, prospect_ids=[prospect_id]):
-        reasons.append("blocked: the person is on the do-not-call list")
-        blocked = True
-    if not usable:
-        reasons.append("blocked: no dialable number (all do-not-call, bad or invalid)")
-        blocked = True
-    if not blocked:
-        reasons.extend(verdict.reasons)
-    callable_now = verdict.callable and not blocked
-    due = prospect.queue_due_at is not None and prospect.queue_due_at <= at and not blocked
-    if not blocked and not due and prospect.queue_due_at is not None:
+    assert prospect is not None  # check_dial raised LookupError otherwise
+    verdict, reasons = check.verdict, list(check.reasons)
+    if verdict is not None:  # which number was judged, where, and every law applied to it
+        reasons.insert(0, f"judged {check.e164 or 'no number'} in {', '.join(verdict.zones)} "
+                       f"under {'; '.join(verdict.laws)}")
+    numbers = [{"phone": e, "kind": k, "state": s} for e, k, s in check.number_states]
+    # Blocked for the person or the number (do-not-call, status, no number): no time helps.
+    person_blocked = not check.allowed and check.next_allowed is None
+    callable_now = check.allowed
+    due = (prospect.queue_due_at is not None and prospect.queue_due_at <= at
+           and not person_blocked)
+    if not person_blocked and not due and prospect.queue_due_at is not None and verdict:
         local = prospect.queue_due_at.astimezone(verdict.local_time.tzinfo)
         reasons.append(f"not due yet: next {RANK_NAMES.get(prospect.queue_rank, 'touch')} "
                        f"from {local:%a %d %b %H:%M} their time")
     if prospect.claim_expires_at and prospect.claim_expires_at > at:
         reasons.append(f"claimed by {prospect.claimed_by} until "
                        f"{prospect.claim_expires_at:%H:%M} UTC")
-    return Explanation(prospect_id, callable_now, due, reasons,
-                       None if blocked else verdict.next_allowed, verdict,
-                       phone.e164 if phone else "", numbers)
+    return Explanation(prospect_id, callable_now, due, reasons, check.next_allowed, verdict,
+                       check.e164, numbers)
 
 
 def claim_next(session: Session, bundle: Bundle, *, rep: str, at: datetime,

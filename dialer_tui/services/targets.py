@@ -5,11 +5,11 @@ target_for() and pick_number() take a PhoneNumber or a plain tuple with the same
 
 from __future__ import annotations
 
-from typing import Any, Protocol, TypeVar
+from typing import Any, Iterable, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from dialer_tui.domain.calling_hours import CallingRules, Target, candidate_zones
-from dialer_tui.domain.phones import region_of
+from dialer_tui.domain.phones import area_code, region_of
 from dialer_tui.store.models import PhoneNumber, Prospect
 from dialer_tui.store.repo import KIND_ORDER
 
@@ -31,10 +31,22 @@ class NumberLike(Protocol):
 N = TypeVar("N", bound=NumberLike)
 
 
-def target_for(prospect: Prospect | Any, phone: NumberLike | None) -> Target:
+def person_area_codes(numbers: Iterable[NumberLike], phone: NumberLike | None
+                      ) -> tuple[str, ...]:
+    """The NANP area codes of the person's other dialable numbers (sorted, unique): a state law
+    one of them presumes (Florida's cap) protects the person whichever number is dialled."""
+    own = area_code(phone.e164) if phone is not None else ""
+    return tuple(sorted({code for n in numbers if (code := area_code(n.e164)) and code != own}))
+
+
+def target_for(prospect: Prospect | Any, phone: NumberLike | None,
+               others: Iterable[NumberLike] = ()) -> Target:
+    """What calling_hours judges for dialling `phone` of `prospect`; `others` are the person's
+    dialable numbers (every path passes the same set: the queue, the gate, callbacks)."""
+    codes = person_area_codes(others, phone)
     if phone is None:
         return Target(e164="", prospect_zone=prospect.time_zone, prospect_region=prospect.region,
-                      prospect_country=prospect.country)
+                      prospect_country=prospect.country, person_area_codes=codes)
     return Target(
         e164=phone.e164,
         phone_zones=tuple(phone.time_zones.split()),
@@ -42,6 +54,7 @@ def target_for(prospect: Prospect | Any, phone: NumberLike | None) -> Target:
         prospect_zone=prospect.time_zone,
         prospect_region=prospect.region,
         prospect_country=prospect.country,
+        person_area_codes=codes,
     )
 
 

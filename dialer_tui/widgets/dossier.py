@@ -112,8 +112,11 @@ class DossierPane(VerticalScroll):
             out.append("callable now", style="bold green")
         else:
             out.append("not callable now", style="bold red")
+        if ex.phone:  # the verdict is for this number (`n` judges the next one afresh)
+            out.append(f"  on {ex.phone}", style="dim")
+        if not ex.callable:
             # "next allowed" is said once, below, in their time
-            blocked = [r for r in ex.reasons if not r.startswith(("allowed", "next allowed"))]
+            blocked = [r for r in ex.reasons if r.startswith("blocked")]
             for reason in blocked[:3]:
                 out.append("\n  " + safe.one_line(reason), style="red")
             if ex.next_allowed is not None:

@@ -78,7 +78,8 @@ def test_log_then_history_and_lookup_in_any_format(db):
     run("log", pid, "left_voicemail", "--at", AT, "--note", "[bold]VM[/] one", db=db)
     out = json.loads(run("log", pid, "callback_requested", "--at", "2026-12-02T15:00:00Z",
                          "--callback", "today 8:45pm", "--json", db=db).stdout)
-    assert out["warnings"] and out["callback_at"] == "2026-12-03T13:00:00+00:00"  # FL: 08:00
+    # FL: 08:00 in the Central panhandle, 09:00 in Tampa
+    assert out["warnings"] and out["callback_at"] == "2026-12-03T14:00:00+00:00"
     hist = json.loads(run("history", pid, "--at", "2026-12-02T16:00:00Z", "--json", db=db).stdout)
     assert hist["prospect"]["name"] == "Ana Lima"
     assert [t["outcome"] for t in hist["touches"]] == ["callback_requested", "left_voicemail"]

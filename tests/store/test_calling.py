@@ -137,7 +137,8 @@ def test_promise_missed_when_the_window_passed(engine, bundle, make_prospect):
 def test_callback_is_snapped_into_calling_hours_with_a_warning(engine, bundle, make_prospect):
     pid = make_prospect(first="C", region="FL", at=TUE, numbers=[("305-555-0101", "office")])
     logged = _log(engine, bundle, pid, "callback_requested", callback="today 8:30pm")
-    assert logged.callback_at == datetime(2026, 12, 2, 13, 0, tzinfo=timezone.utc)  # 08:00 EST
+    # 08:00 in Florida's panhandle (Central) is 09:00 in Miami: every zone of the state counts.
+    assert logged.callback_at == datetime(2026, 12, 2, 14, 0, tzinfo=timezone.utc)
     assert logged.warnings and "outside the calling hours" in logged.warnings[0]
     with Session(engine) as s:
         items = build_queue(s, bundle, at=logged.callback_at + timedelta(minutes=1))

@@ -83,7 +83,9 @@ def test_florida_prospect_with_a_new_york_number(rules: CallingRules, state: str
     v = judge(rules, target("+12125550100", prospect_region=state), at)
     assert not v.callable
     assert any("Florida allows 08:00-20:00" in r for r in v.reasons)
-    assert v.zones == ("America/New_York",) and v.warnings == () and v.attempt_cap == 3
+    # Every zone of the state counts (the panhandle keeps Central time), the number's first.
+    assert v.zones == ("America/New_York", "America/Chicago") and v.warnings == ()
+    assert v.attempt_cap == 3 and v.time_zone == "America/New_York"
 
 
 def test_oklahoma_and_maryland_numbers_stop_at_2000(rules: CallingRules) -> None:
