@@ -248,7 +248,8 @@ def cmd_log(args) -> int:
         try:
             logged = log_outcome(s, bundle, prospect_id=args.prospect_id, outcome=args.outcome,
                                  at=at, phone=args.phone, note=args.note or "",
-                                 callback=args.callback, rep=args.rep or bundle.settings.rep_name)
+                                 callback=args.callback, rep=args.rep or bundle.settings.rep_name,
+                                 override=args.override or "")
         except OutcomeError as exc:
             raise UsageError(str(exc)) from None
     if args.json:
@@ -403,6 +404,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--phone", default=None)
     sp.add_argument("--note", default=None)
     sp.add_argument("--callback", default=None, help="plain words: 'thu 9am', 'in 2 days'")
+    sp.add_argument("--override", default=None,
+                    help="why a call outside the rules was made anyway (recorded on the touch)")
     sp.add_argument("--json", action="store_true")
     sp = add("history", cmd_history, "a prospect's touch history", at="to judge at")
     sp.add_argument("prospect_id", type=int)

@@ -80,9 +80,11 @@ def side_text(h: HistoryHead) -> Text:
 
 def row_cells(t: TouchRow, rep_zone: tzinfo, zone: ZoneInfo) -> list[Text]:
     mine, theirs = t.started_at.astimezone(rep_zone), t.started_at.astimezone(zone)
+    outcome = safe.line(t.outcome.replace("_", " "), OUTCOME_STYLE.get(t.outcome, ""))
+    if t.compliance:  # a call outside the rules: flagged here, said in full under the table
+        outcome.append(" !", style="bold red")
     return [Text(f"{mine:%Y-%m-%d %H:%M}"), Text(f"{theirs:%a %H:%M}"),
-            safe.line(t.channel),
-            safe.line(t.outcome.replace("_", " "), OUTCOME_STYLE.get(t.outcome, "")),
+            safe.line(t.channel), outcome,
             Text(display(t.phone) if t.phone else ""), safe.line(t.template),
             safe.line(t.promised), safe.line(t.note)]
 
@@ -218,11 +220,15 @@ class HistoryScreen(Screen[None]):
 
     # --- lines under the table -----------------------------------------------------------------
     def _show_detail(self, index: int) -> None:
-        """The highlighted touch's note in full (the Note column is cut at the screen edge)."""
+        """The highlighted touch's note in full (the Note column is cut at the screen edge), and
+        what it records of a call outside the rules."""
         out = Text()
         if 0 <= index < len(self.rows) and self.rows[index].note:
             out.append("note: ", style="dim")
             out.append(safe.clean(self.rows[index].note))
+        if 0 <= index < len(self.rows) and self.rows[index].compliance:
+            out.append("\n" if out.plain else "")
+            out.append("! " + safe.clean(self.rows[index].compliance), style="bold red")
         self.query_one("#history-detail", Static).update(out)
 
     def _show_status(self) -> None:

@@ -18,6 +18,7 @@ from dialer_tui.domain.phones import PhoneError, parse_phone
 from dialer_tui.domain.when import WhenError, parse_when
 from dialer_tui.errors import InputError
 from dialer_tui.services.bundle import Bundle
+from dialer_tui.services.gate import WINDOW_24H, judge_person, person_blocks
 from dialer_tui.services.targets import dialable, pick_number, target_for, zone_of
 from dialer_tui.store import repo
 from dialer_tui.store.models import (
@@ -61,12 +62,13 @@ class Logged:
     next_label: str = ""  # "Thursday morning": the promised or planned next attempt
     callback_at: datetime | None = None
     warnings: list[str] = field(default_factory=list)
+    compliance: str = ""  # what the touch records of a call the rules did not allow
 
     def to_json(self) -> dict:
         return {"touch_id": self.touch_id, "prospect_id": self.prospect_id,
                 "outcome": self.outcome, "phone": self.phone_e164, "next": self.next_label,
                 "callback_at": self.callback_at.isoformat() if self.callback_at else None,
-                "warnings": self.warnings}
+                "warnings": self.warnings, "compliance": self.compliance}
 
 
 def _state(value):
@@ -74,7 +76,8 @@ def _state(value):
 
 
 def _phone_for(session: Session, bundle: Bundle, prospect: Prospect, phones: list[PhoneNumber],
-               phone_text: str | None, outcome: Outcome) -> PhoneNumber | None:
+               usable: list[PhoneNumber], phone_text: str | None, outcome: Outcome
+               ) -> PhoneNumber | None:
     if phone_text:
         try:
             e164 = parse_phone(phone_text, prospect.country or bundle.settings.region).e164
@@ -86,17 +89,40 @@ def _phone_for(session: Session, bundle: Bundle, prospect: Prospect, phones: lis
         return match
     if not outcome.is_call:
         return None
-    dnc = repo.dnc_numbers(session, e164s=[p.e164 for p in phones])
     counts = repo.phone_use_counts(session, prospect_ids=[prospect.id])  # type: ignore[list-item]
-    return pick_number(dialable(phones, dnc), counts) or (phones[0] if phones else None)
+    return pick_number(usable, counts) or (phones[0] if phones else None)
+
+
+def _call_compliance(session: Session, bundle: Bundle, prospect: Prospect,
+                     usable: list[PhoneNumber], number: PhoneNumber | None, at: datetime,
+                     rep: str, override: str) -> str:
+    """The gate's verdict on a call that happened: "" when the rules allowed it, else what the
+    touch records (the call is logged anyway: it happened)."""
+    blocks = person_blocks(prospect, at, listed=bool(repo.dnc_people(
+        session, prospect_ids=[prospect.id])))  # type: ignore[list-item]
+    if number is not None and number not in usable:
+        blocks.append(f"blocked: {number.e164} is not dialable (do-not-call, bad or invalid)")
+    calls = repo.recent_call_times(session, prospect_ids=[prospect.id],  # type: ignore[list-item]
+                                   since=at - WINDOW_24H).get(prospect.id, [])  # type: ignore[arg-type]
+    verdict = judge_person(bundle, prospect, number, usable, calls, at)
+    blocks += [r for r in verdict.reasons if r.startswith("blocked")]
+    if not blocks:
+        return ""
+    text = "outside the rules: " + "; ".join(b.removeprefix("blocked: ") for b in blocks)
+    if override:
+        text += f" (override by {rep or 'the rep'}: {override})"
+    return text
 
 
 def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: str,
                 at: datetime, phone: str | None = None, note: str = "",
                 callback: str | None = None, rep: str = "", template_id: str = "",
                 value_prop_id: str = "", objection_id: str = "", duration_s: int | None = None,
-                session_id: int | None = None, commit: bool = True) -> Logged:
-    """Record one touch and apply its consequences; committed before returning."""
+                session_id: int | None = None, override: str = "", commit: bool = True) -> Logged:
+    """Record one touch and apply its consequences; committed before returning.
+
+    A call the rules did not allow at `at` is logged all the same (it happened), with a warning
+    and the reason on the touch; `override` is the rep's stated reason for dialling anyway."""
     disp = bundle.dispositions.get(outcome)
     if disp is None:
         raise OutcomeError(f"unknown outcome {outcome!r}; one of: "
@@ -105,9 +131,16 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
     if prospect is None:
         raise OutcomeError(f"no prospect with id {prospect_id}")
     phones = repo.phones_of(session, prospect_ids=[prospect_id]).get(prospect_id, [])
-    number = _phone_for(session, bundle, prospect, phones, phone, disp)
+    usable = dialable(phones, repo.dnc_numbers(session, e164s=[p.e164 for p in phones]))
+    number = _phone_for(session, bundle, prospect, phones, usable, phone, disp)
     zone = zone_of(bundle.rules, prospect, number)
     warnings: list[str] = []
+    compliance = ""
+    if disp.is_call:
+        compliance = _call_compliance(session, bundle, prospect, usable, number, at, rep,
+                                      override.strip())
+        if compliance:
+            warnings.append(f"this call was {compliance}")
     callback_at = None
     if disp.follow_up == "callback":
         if not callback:
@@ -116,7 +149,7 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
             wanted = parse_when(callback, at.astimezone(zone))
         except WhenError as exc:
             raise OutcomeError(f"--callback: {exc}") from None
-        callback_at = calling_hours.next_slot(bundle.rules, target_for(prospect, number),
+        callback_at = calling_hours.next_slot(bundle.rules, target_for(prospect, number, usable),
                                               wanted.astimezone(timezone.utc),
                                               user_window=bundle.settings.window())
         if callback_at > wanted + timedelta(minutes=1):
@@ -137,7 +170,7 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
                   outcome=disp.name, started_at=at, duration_s=duration_s, note=note,
                   counts_attempt=disp.attempt, connected=disp.connect, template_id=template_id,
                   value_prop_id=value_prop_id, objection_id=objection_id, rep=rep,
-                  session_id=session_id)
+                  compliance=compliance, session_id=session_id)
     session.add(touch)
     session.flush()
 
@@ -193,7 +226,7 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
     if commit:
         session.commit()
     return Logged(touch.id, prospect_id, disp.name, touch.phone_e164, next_label,  # type: ignore[arg-type]
-                  callback_at, warnings)
+                  callback_at, warnings, compliance)
 
 
 def _close_follow_ups(session: Session, prospect_id: int, touch: Touch, disp: Outcome,

@@ -23,7 +23,7 @@ from dialer_tui.store.models import PhoneNumber, Prospect, Touch
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\n")
 PHONE_COLUMNS = ("office_phone", "direct_phone", "mobile_phone", "assistant_phone", "home_phone")
 TOUCH_COLUMNS = ("prospect_id", "name", "company", "phone", "channel", "outcome", "started_at",
-                 "duration_s", "note", "template_id", "rep")
+                 "duration_s", "note", "template_id", "rep", "compliance")
 _YIELD_PER = 2000  # rows fetched at a time: memory stays flat however big the table
 
 
@@ -126,7 +126,7 @@ def export_touches(engine: Engine, path: Path) -> int:
     t, p = Touch.__table__, Prospect.__table__
     stmt = (select(t.c.prospect_id, p.c.first_name, p.c.last_name, p.c.company, t.c.phone_e164,
                    t.c.channel, t.c.outcome, t.c.started_at, t.c.duration_s, t.c.note,
-                   t.c.template_id, t.c.rep)
+                   t.c.template_id, t.c.rep, t.c.compliance)
             .join(p, p.c.id == t.c.prospect_id)
             .order_by(t.c.started_at, t.c.id)
             .execution_options(yield_per=_YIELD_PER))
@@ -136,6 +136,7 @@ def export_touches(engine: Engine, path: Path) -> int:
             for r in conn.execute(stmt):
                 name = f"{r.first_name} {r.last_name}".strip()
                 yield [_text(r.prospect_id), name, r.company, r.phone_e164, r.channel, r.outcome,
-                       _text(r.started_at), _text(r.duration_s), r.note, r.template_id, r.rep]
+                       _text(r.started_at), _text(r.duration_s), r.note, r.template_id, r.rep,
+                       r.compliance]
 
     return write_csv(path, TOUCH_COLUMNS, rows())

@@ -37,11 +37,12 @@ class TouchRow:
     promised: str
     note: str
     connected: bool
+    compliance: str = ""  # a call outside the rules: why, and any override
 
     @classmethod
     def of(cls, t: Touch) -> TouchRow:
         return cls(t.id or 0, t.started_at, t.channel, t.outcome, t.phone_e164, t.template_id,
-                   t.promised_label, t.note, t.connected)
+                   t.promised_label, t.note, t.connected, t.compliance)
 
 
 @dataclass(frozen=True)

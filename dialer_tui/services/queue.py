@@ -309,6 +309,9 @@ def claim_next(session: Session, bundle: Bundle, *, rep: str, at: datetime,
     for item in build_queue(session, bundle, at=at, limit=50, rep=rep):
         if item.prospect_id in held:
             continue  # "next" moves on; the rep's earlier lease runs out or ends with an outcome
+        if item.channel == "call" and not check_dial(session, bundle, prospect_id=item.prospect_id,
+                                                     at=at, e164=item.phone).allowed:
+            continue  # the gate, asked at the claim: nothing handed out that `why` would refuse
         if postgres:  # skip rows another rep is claiming right now instead of queueing on them
             locked = session.execute(
                 select(Prospect.id).where(col(Prospect.id) == item.prospect_id)

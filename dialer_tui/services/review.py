@@ -52,7 +52,7 @@ def touch_json(t: Touch) -> dict:
     return {"touch_id": t.id, "started_at": t.started_at.isoformat(), "channel": t.channel,
             "outcome": t.outcome, "phone": t.phone_e164, "duration_s": t.duration_s,
             "note": t.note, "template_id": t.template_id, "promised": t.promised_label,
-            "connected": t.connected, "rep": t.rep}
+            "connected": t.connected, "rep": t.rep, "compliance": t.compliance}
 
 
 def lookup(session: Session, *, text: str, region: str = "US", limit: int = 50) -> list[dict]:
@@ -171,6 +171,8 @@ class History:
             mine, theirs = t.started_at.astimezone(self.rep_zone), t.started_at.astimezone(d.zone)
             out.append(f"  {mine:%Y-%m-%d %H:%M} (their {theirs:%H:%M})  {t.channel:<9} "
                        f"{t.outcome:<18} {t.phone_e164:<14} {t.note}")
+            if t.compliance:
+                out.append(f"    ! {t.compliance}")
         return out
 
 

@@ -41,8 +41,13 @@ def _v2_to_v3(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX IF NOT EXISTS ix_prospect_name_key ON prospect (name_key)"))
 
 
+def _v3_to_v4(conn: Connection) -> None:
+    """v4: a call outside the rules says so on its touch (and who overrode the gate, and why)."""
+    _add_columns(conn, "touch", {"compliance": "TEXT NOT NULL DEFAULT ''"})
+
+
 # STEPS[n] upgrades a database from version n to n + 1.
-STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 assert max(STEPS) + 1 == models.SCHEMA_VERSION, "every schema version needs an upgrade step"
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Field, SQLModel
 
 from dialer_tui.clock import system_now
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def utcnow() -> datetime:
@@ -176,6 +176,9 @@ class Touch(SQLModel, table=True):
     promised_start: Optional[datetime] = _ts(default=None)
     promised_label: str = ""  # "Thursday morning", in the prospect's time
     rep: str = ""
+    # A call the calling-hours gate would have refused: why it was blocked at that instant, and
+    # who overrode it and why ("" for a call the rules allowed). Shown in history and exports.
+    compliance: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     session_id: Optional[int] = Field(default=None, foreign_key="calling_session.id")
     # What `u` (undo) needs to put back: the prospect's fields before, numbers flagged, entries
     # added. JSON written by services.calling; empty once undone or for imported history.

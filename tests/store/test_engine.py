@@ -100,9 +100,31 @@ def test_a_version_two_database_gets_the_name_search_index(db_path):
     con.close()
     engine = make_engine(db_path)
     with engine.connect() as conn:
-        assert current_version(conn) == SCHEMA_VERSION == 3
+        assert current_version(conn) == SCHEMA_VERSION == 4
         names = {r[1] for r in conn.exec_driver_sql("PRAGMA index_list(prospect)")}
     assert "ix_prospect_name_key" in names
+    engine.dispose()
+
+
+def test_a_version_three_database_gets_the_touch_compliance_column(db_path):
+    """v4 records calls outside the rules on the touch; a v3 store's touches keep their rows."""
+    engine = make_engine(db_path)
+    at = datetime(2026, 1, 5, 15, 0, tzinfo=timezone.utc)
+    with Session(engine) as s:
+        s.add(Prospect(first_name="Old", last_name="Row", created_at=at, updated_at=at))
+        s.flush()
+        s.add(Touch(prospect_id=1, started_at=at, note="kept"))
+        s.commit()
+    engine.dispose()
+    con = sqlite3.connect(db_path)
+    con.execute("ALTER TABLE touch DROP COLUMN compliance")
+    con.execute("UPDATE schema_version SET version = 3")
+    con.commit()
+    con.close()
+    engine = make_engine(db_path)
+    with engine.connect() as conn:
+        assert current_version(conn) == 4
+        assert conn.exec_driver_sql("SELECT note, compliance FROM touch").all() == [("kept", "")]
     engine.dispose()
 
 

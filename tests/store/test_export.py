@@ -113,7 +113,8 @@ def test_export_touches(engine, tmp_path):
         s.add(Touch(prospect_id=dana.id, phone_e164="+12125550101", channel="call",
                     outcome="left_voicemail", started_at=datetime(2026, 3, 3, 14, 5,
                                                                   tzinfo=timezone.utc),
-                    duration_s=42, note="=cmd|' /C calc'!A0", template_id="vm-1", rep="alex"))
+                    duration_s=42, note="=cmd|' /C calc'!A0", template_id="vm-1", rep="alex",
+                    compliance="outside the rules: 22:10 in America/Chicago"))
         s.add(Touch(prospect_id=dana.id, channel="email", outcome="email_sent",
                     started_at=datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc), rep="alex"))
         s.commit()
@@ -122,12 +123,14 @@ def test_export_touches(engine, tmp_path):
     assert export_touches(engine, out) == 2
     rows = read_rows(out)
     assert rows[0] == ["prospect_id", "name", "company", "phone", "channel", "outcome",
-                       "started_at", "duration_s", "note", "template_id", "rep"]
+                       "started_at", "duration_s", "note", "template_id", "rep", "compliance"]
     assert rows[1] == [str(dana_id), "Dana Whitfield", "Harbor Point Manufacturing", "",
-                       "email", "email_sent", "2026-03-02T09:00:00+00:00", "", "", "", "alex"]
+                       "email", "email_sent", "2026-03-02T09:00:00+00:00", "", "", "", "alex",
+                       ""]
     assert rows[2] == [str(dana_id), "Dana Whitfield", "Harbor Point Manufacturing",
                        "'+12125550101", "call", "left_voicemail", "2026-03-03T14:05:00+00:00",
-                       "42", "'=cmd|' /C calc'!A0", "vm-1", "alex"]
+                       "42", "'=cmd|' /C calc'!A0", "vm-1", "alex",
+                       "outside the rules: 22:10 in America/Chicago"]
 
 
 def test_empty_exports_have_headers(engine, tmp_path):
