@@ -32,8 +32,8 @@ if TYPE_CHECKING:  # the store's modules load after the first frame (services/fi
 SNOOZE = timedelta(hours=1)
 CACHE_TTL = timedelta(seconds=60)
 CACHE_MAX = 24
-NEEDS_PROSPECT = {"outcome", "skip", "snooze", "add_phone", "edit_notes", "dial", "next_number",
-                  "history"}
+NEEDS_PROSPECT = {"outcome", "skip", "snooze", "add_phone", "edit_notes", "dial", "dial_override",
+                  "next_number", "history"}
 
 WELCOME = """Welcome to dialer-tui.
 
@@ -51,6 +51,8 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
     BINDINGS = [
         Binding("slash", "search", "Search", id="cockpit.search"),
         Binding("d", "dial", "Dial", id="cockpit.dial"),
+        Binding("D", "dial_override", "Dial outside the rules (asks why)",
+                id="cockpit.dial_override", show=False),
         Binding("n", "next_number", "Next number", id="cockpit.next_number", show=False),
         Binding("s", "skip", "Skip", id="cockpit.skip"),
         Binding("z", "snooze", "Snooze 1h", id="cockpit.snooze"),
@@ -75,7 +77,8 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
                                                 show=False, id=f"outcome.{o.name}"))
         self.current_id: int | None = None
         self.current_item: QueueItem | None = None
-        self.phone = ""  # E.164 the next dial and call outcome use
+        self.phone = ""  # E.164 the next dial and call outcome use: the one the dossier judged
+        self.chosen: dict[int, str] = {}  # prospect -> the number the rep switched to with `n`
         self.snoozed: dict[int, object] = {}
         self.skipped: list[int] = []
         self.cache: dict[int, ProspectView] = {}
@@ -255,7 +258,8 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
 
         app = self.app
         with Session(reader(app.engine), expire_on_commit=False) as s:  # type: ignore[attr-defined]
-            return svc.load_view(s, app.bundle, prospect_id=prospect_id, at=app.now())  # type: ignore[attr-defined]
+            return svc.load_view(s, app.bundle, prospect_id=prospect_id, at=app.now(),  # type: ignore[attr-defined]
+                                 phone=self.chosen.get(prospect_id))
 
     def _view_loaded(self, prospect_id: int, view: ProspectView | None, prefetch: bool) -> None:
         if view is None:
@@ -288,9 +292,12 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
 
     @staticmethod
     def _phone_for(view: ProspectView, phone: str) -> str:
-        """The number a dial and a call outcome use: the queue's pick, if still on file."""
+        """The number a dial and a call outcome use: the one the dossier's verdict judged (the
+        queue's pick, or the rep's choice with `n`), so what the screen says is what `d` asks."""
+        if view.explanation.phone:
+            return view.explanation.phone
         numbers = {p.e164 for p in view.dossier.phones}
-        return phone if phone in numbers else view.explanation.phone
+        return phone if phone in numbers else ""
 
     def show_view(self, view: ProspectView) -> None:
         self.phone = self._phone_for(view, self.phone)
@@ -347,15 +354,21 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
         self.update_header()
 
     def action_next_number(self) -> None:
-        view = self.cache.get(self.current_id or -1)
-        if view is None:
+        """The next dialable number (never a do-not-call, bad or invalid one), judged afresh:
+        the dossier's verdict is re-read for it before it says "callable"."""
+        pid = self.current_id
+        view = self.cache.get(pid or -1)
+        if view is None or pid is None:
             return
-        usable = [p.e164 for p in view.dossier.phones if p.valid and not p.bad
-                  and not p.do_not_call] or [p.e164 for p in view.dossier.phones]
-        if usable:
-            i = usable.index(self.phone) if self.phone in usable else -1
-            self.phone = usable[(i + 1) % len(usable)]
-            self.show_view(view)
+        usable = [n["phone"] for n in view.explanation.numbers if n["state"] == "ok"]
+        if len(usable) < 2:
+            self.acknowledge("No other dialable number on file" if usable else
+                             "No dialable number on file", style="yellow")
+            return
+        i = usable.index(self.phone) if self.phone in usable else -1
+        self.phone = self.chosen[pid] = usable[(i + 1) % len(usable)]
+        self.acknowledge(f"Number: {self.phone} (checking the rules for it)", style="cyan")
+        self.load_view(pid)
 
     def action_objections(self) -> None:
         self.query_one(ScriptPane).focus_filter()

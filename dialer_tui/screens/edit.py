@@ -100,3 +100,42 @@ class NotesScreen(ModalScreen[str | None]):
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
+
+
+class OverrideScreen(ModalScreen[str | None]):
+    """Dial a number the rules block right now: never one key. The rep reads the refusal, types
+    why, and presses Enter; the reason and the rep's name go on the touch of that call."""
+
+    BINDINGS = [Binding("escape", "dismiss_none", "Cancel", id="override.cancel")]
+
+    def __init__(self, who: str, phone: str, refusal: str) -> None:
+        super().__init__()
+        self.who, self.phone, self.refusal = who, phone, refusal
+
+    def compose(self) -> ComposeResult:
+        head = Text("Dial ", style="bold")
+        head.append(safe.one_line(self.phone), style="bold")
+        head.append(" for ")
+        head.append(safe.one_line(self.who), style="bold cyan")
+        head.append(" outside the rules?")
+        with Vertical(id="override-box", classes="modal"):
+            yield Static(head)
+            yield Static(Text(safe.one_line(self.refusal), style="red"))
+            yield Input(placeholder="why (recorded on the touch with your name); Esc cancels",
+                        id="override-reason")
+            yield Static(id="override-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#override-box").border_title = "Override the calling rules"
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        reason = " ".join(event.value.split())
+        if len(reason) < 3:
+            self.query_one("#override-hint", Static).update(
+                Text("Say why in a few words: it is kept on the touch.", style="bold red"))
+            return
+        self.dismiss(reason)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)

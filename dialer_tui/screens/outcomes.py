@@ -39,6 +39,8 @@ class OutcomeActions:
     def init_outcomes(self) -> None:
         self.undo_stack: list[_Undo] = []
         self.note_touch: int | None = None
+        # prospect -> why the rep dialled outside the rules (D); goes on that call's touch
+        self.overrides: dict[int, str] = {}
 
     def _session(self) -> Session:
         """A unit of work that writes (the store's modules are loaded by the first key)."""
@@ -111,7 +113,8 @@ class OutcomeActions:
                     callback=callback, rep=app.rep,
                     template_id=script.voicemail_id if script and disp.channel == "voicemail"
                     else "",
-                    value_prop_id=script.value_prop.persona if script and disp.connect else "")
+                    value_prop_id=script.value_prop.persona if script and disp.connect else "",
+                    override=self.overrides.get(pid, "") if disp.is_call else "")
         except OutcomeError as exc:
             if callback is not None:  # ask again, saying what was wrong with the words
                 self._ask_callback(disp, str(exc), callback)
@@ -131,6 +134,9 @@ class OutcomeActions:
             except (PhoneError, ValueError, LookupError) as exc:
                 app.notify(f"Outcome logged, but the referral was not saved: {exc}",
                            severity="error", markup=False)
+        if disp.is_call:
+            self.overrides.pop(pid, None)
+        self.chosen.pop(pid, None)  # type: ignore[attr-defined]  # next time: the queue's pick
         app.stats.record(disp)
         self.undo_stack.append(_Undo(logged.touch_id, pid, self.current_item, disp, who))  # type: ignore[attr-defined]
         nxt = f" - next: {logged.next_label}" if logged.next_label else ""
@@ -209,19 +215,68 @@ class OutcomeActions:
 
     # --- between dials ------------------------------------------------------------------------
     def action_dial(self) -> None:
+        """`d` (and power mode): the gate judges this number for this person now; a blocked
+        dial is refused in the outcome bar with the reason and the next allowed time."""
+        phone = self.phone  # type: ignore[attr-defined]
+        if not phone or self.current_id is None:  # type: ignore[attr-defined]
+            self.app.notify("No number to dial for this prospect", severity="warning")  # type: ignore[attr-defined]
+            return
+        self._check_then(self.current_id, phone, self._dial_checked)  # type: ignore[attr-defined]
+
+    def action_dial_override(self) -> None:
+        """`D`: dial outside the rules, after a confirm step that asks why (never one key)."""
+        phone = self.phone  # type: ignore[attr-defined]
+        if phone and self.current_id is not None:  # type: ignore[attr-defined]
+            self._check_then(self.current_id, phone, self._override_checked)  # type: ignore[attr-defined]
+
+    @work(thread=True, group="dial", exclusive=True, exit_on_error=False)
+    def _check_then(self, prospect_id: int, phone: str, then) -> None:
+        from dialer_tui.services.gate import check_dial
+        from dialer_tui.store.engine import reader
+
+        app = self.app  # type: ignore[attr-defined]
+        from sqlmodel import Session
+
+        with Session(reader(app.engine)) as s:
+            check = check_dial(s, app.bundle, prospect_id=prospect_id, at=app.now(), e164=phone)
+        app.call_from_thread(then, check)
+
+    def _dial_checked(self, check, override: str = "") -> None:
+        if check.prospect_id != self.current_id or check.e164 != self.phone:  # type: ignore[attr-defined]
+            return  # the rep moved on while the rules were read: dial nothing unseen
+        if not check.allowed and not override:
+            refusal = check.refusal()
+            if check.next_allowed is not None:
+                refusal += " (D: dial anyway, saying why)"
+            self.acknowledge(refusal, style="bold red")
+            return
         from dialer_tui.services.dial import DialError, dial
 
         app = self.app  # type: ignore[attr-defined]
-        phone = self.phone  # type: ignore[attr-defined]
-        if not phone:
-            app.notify("No number to dial for this prospect", severity="warning")
-            return
         try:
-            said = dial(phone, app.bundle.settings.dial, copy=app.copy_to_clipboard)
+            said = dial(check.e164, app.bundle.settings.dial, copy=app.copy_to_clipboard)
         except DialError as exc:
             app.notify(str(exc), severity="error", markup=False)
             return
-        self.acknowledge(said[0].upper() + said[1:], style="cyan")
+        if override:
+            self.overrides[check.prospect_id] = override
+            said += " (outside the rules: your reason goes on the touch)"
+        self.acknowledge(said[0].upper() + said[1:], style="yellow" if override else "cyan")
+
+    def _override_checked(self, check) -> None:
+        if check.prospect_id != self.current_id or check.e164 != self.phone:  # type: ignore[attr-defined]
+            return
+        if check.allowed:
+            self._dial_checked(check)  # nothing to override: a plain dial
+            return
+        if check.next_allowed is None:  # do-not-call, a bad number, a closed status
+            self.acknowledge(check.refusal() + " (no override for this)", style="bold red")
+            return
+        from dialer_tui.screens.edit import OverrideScreen
+
+        self.app.push_screen(  # type: ignore[attr-defined]
+            OverrideScreen(self._who(), check.e164, check.refusal()),
+            lambda reason: reason and self._dial_checked(check, reason))
 
     def action_search(self) -> None:
         from dialer_tui.screens.search import SearchScreen

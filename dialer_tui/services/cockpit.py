@@ -62,12 +62,14 @@ def _next_attempt(bundle: Bundle, d: review.Dossier, at: datetime) -> str:
     return planned.label if planned else ""
 
 
-def load_view(session: Session, bundle: Bundle, *, prospect_id: int, at: datetime
-              ) -> ProspectView | None:
+def load_view(session: Session, bundle: Bundle, *, prospect_id: int, at: datetime,
+              phone: str | None = None) -> ProspectView | None:
+    """The prospect's dossier and script at `at`; the verdict is the gate's for `phone` (the
+    number the rep chose with `n`), else for the number the queue would pick."""
     d = review.dossier(session, bundle, prospect_id=prospect_id, at=at)
     if d is None:
         return None
-    ex = queue_service.explain(session, bundle, prospect_id=prospect_id, at=at)
+    ex = queue_service.explain(session, bundle, prospect_id=prospect_id, at=at, phone=phone)
     p = d.prospect
     steps = bundle.cadences.cadence.steps
     step = min(p.cadence_step, len(steps) - 1)

@@ -105,7 +105,7 @@ def check_dial(session: Session, bundle: Bundle, *, prospect_id: int, at: dateti
     shown = number or (phones[0] if phones else None)
     verdict = judge_person(bundle, prospect, shown, usable, calls, at)
     if reasons:
-        return DialCheck(prospect_id, number.e164 if number else "", False, tuple(reasons),
-                         None, verdict, states)
+        return DialCheck(prospect_id, number.e164 if number else (e164 or ""), False,
+                         tuple(reasons), None, verdict, states)
     return DialCheck(prospect_id, number.e164 if number else "", verdict.callable,
                      verdict.reasons, verdict.next_allowed, verdict, states)

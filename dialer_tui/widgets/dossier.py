@@ -113,7 +113,7 @@ class DossierPane(VerticalScroll):
         else:
             out.append("not callable now", style="bold red")
         if ex.phone:  # the verdict is for this number (`n` judges the next one afresh)
-            out.append(f"  on {ex.phone}", style="dim")
+            out.append(f"  on {display(ex.phone)}", style="dim")
         if not ex.callable:
             # "next allowed" is said once, below, in their time
             blocked = [r for r in ex.reasons if r.startswith("blocked")]

@@ -100,7 +100,9 @@ async def test_h_opens_history_with_brief_rows_follow_ups_and_dnc(scripted, engi
              HOSTILE_NOTE),
             ("2025-03-03 18:00", "Mon 13:00", "voicemail", "left voicemail", number, "promise",
              "Wednesday afternoon", ""),
-            ("2025-03-03 13:30", "Mon 08:30", "call", "no answer", number, "", "", ""),
+            # 08:30 in Miami is 07:30 in Florida's Central panhandle: a call outside the rules,
+            # flagged on its row (and said in full under the table)
+            ("2025-03-03 13:30", "Mon 08:30", "call", "no answer !", number, "", "", ""),
         ]
         side = plain(screen.query_one("#history-followups", Static)).splitlines()
         assert side == ["Promises & callbacks",
