@@ -261,7 +261,10 @@ class _Compiled:
             laws += [law for law in triggered if law.country in countries]
             unique = tuple(dict.fromkeys(laws))
             zplans.append(_ZonePlan(zone, get_zone(zone), unique, self.schedule(unique, window)))
+        # A cap protects the person: one presumed by any of their numbers counts whichever
+        # number is dialled, even a foreign one whose zones are judged under another law.
         capped = [law for zp in zplans for law in zp.laws if law.cap is not None]
+        capped += [law for law in triggered if law.cap is not None]
         primary = next((zp for zp in zplans if zp.name == explicit), zplans[0])
         return _Plan(
             zones=tuple(zplans), names=tuple(zp.name for zp in zplans), primary=primary,
