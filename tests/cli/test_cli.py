@@ -174,3 +174,76 @@ def test_sixteen_concurrent_next_calls_never_hand_out_a_prospect_twice(tmp_path)
     assert not any("locked" in r.stderr for r in results)
     claimed = [json.loads(r.stdout)["prospect_id"] for r in results]
     assert len(claimed) == 16 and len(set(claimed)) == 16
+
+
+GATE_CSV = """First Name,Last Name,Company Name,State/Province,Country,Phone Number,Mobile Phone
+Kim,Lee,Lee Supply,IL,US,312-555-0105,
+Flo,Rida,Rida Marine,NY,US,212-555-0106,305-555-0107
+Tor,Onto,Onto Freight,FL,US,,416-555-0108
+"""
+
+
+@pytest.fixture
+def gate_db(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    path = tmp_path / "gate.db"
+    src = tmp_path / "gate.csv"
+    src.write_text(GATE_CSV, encoding="utf-8")
+    run("import", str(src), "--at", ARRIVED, "--region", "US", db=path)
+    ids = {m["name"]: str(m["prospect_id"])
+           for q in ("Kim", "Flo", "Tor")
+           for m in json.loads(run("lookup", q, "--json", db=path).stdout)}
+    return path, ids
+
+
+def test_log_of_a_call_outside_the_hours_is_kept_warned_and_marked(gate_db, tmp_path):
+    db, ids = gate_db
+    late = "2026-12-02T04:10:00Z"  # 22:10 in Chicago: US federal allows 08:00-21:00
+    out = json.loads(run("log", ids["Kim Lee"], "no_answer", "--at", late, "--json",
+                         db=db).stdout)
+    assert out["touch_id"] and out["compliance"].startswith("outside the rules: 22:10")
+    assert any("outside the rules" in w for w in out["warnings"])
+    text = run("--rep", "sam", "log", ids["Kim Lee"], "no_answer", "--at",
+               "2026-12-02T04:20:00Z", "--override", "she asked me to call after her shift",
+               db=db)
+    assert "warning: this call was outside the rules" in text.stdout
+    touches = json.loads(run("history", ids["Kim Lee"], "--at", late, "--json",
+                             db=db).stdout)["touches"]
+    assert "(override by sam: she asked me to call after her shift)" in touches[0]["compliance"]
+    assert touches[1]["compliance"].startswith("outside the rules: 22:10 in America/Chicago")
+    run("export", "touches", str(tmp_path / "t.csv"), db=db)
+    exported = (tmp_path / "t.csv").read_text(encoding="utf-8")
+    assert "compliance" in exported.splitlines()[0] and "override by sam" in exported
+    # inside the hours, nothing is marked
+    ok = json.loads(run("log", ids["Kim Lee"], "no_answer", "--at", "2026-12-02T16:00:00Z",
+                        "--json", db=db).stdout)
+    assert ok["compliance"] == "" and ok["warnings"] == []
+
+
+def test_the_florida_cap_counts_the_person_on_every_number(gate_db):
+    db, ids = gate_db
+    flo = ids["Flo Rida"]
+    for minute in ("00", "05", "10"):  # three calls to the 305 mobile
+        run("log", flo, "no_answer", "--phone", "+13055550107",
+            "--at", f"2026-12-01T15:{minute}:00Z", db=db)
+    at = "2026-12-01T15:20:00Z"
+    assert flo not in {str(i["prospect_id"])
+                       for i in json.loads(run("queue", "--at", at, "--json", db=db).stdout)}
+    why = json.loads(run("why", flo, "--at", at, "--json", db=db).stdout)
+    assert why["callable"] is False and why["phone"] == "+12125550106"  # the office line
+    assert any("3 attempts in the last 24 h; Florida allows 3" in r for r in why["reasons"])
+    assert why["next_allowed"] == "2026-12-02T15:00:00+00:00"
+    claimed = json.loads(run("next", "--rep", "sam", "--at", at, "--json", db=db).stdout)
+    assert claimed is None or str(claimed["prospect_id"]) != flo
+    fourth = json.loads(run("log", flo, "no_answer", "--phone", "+12125550106", "--at", at,
+                            "--json", db=db).stdout)
+    assert "3 attempts in the last 24 h" in fourth["compliance"]
+
+
+def test_why_names_the_number_judged_and_every_law_applied(gate_db):
+    db, ids = gate_db
+    at = "2026-12-02T01:30:00Z"  # 20:30 in Toronto: CRTC allows until 21:30, Florida until 20:00
+    text = run("why", ids["Tor Onto"], "--at", at, db=db).stdout
+    assert "not callable now" in text
+    assert "judged +14165550108 in America/Toronto" in text
+    assert "Canada (CRTC)" in text and "Florida" in text and "US federal" in text
+    assert "next allowed" in text
