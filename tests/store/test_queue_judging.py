@@ -150,3 +150,52 @@ def test_small_windows_are_the_head_of_the_big_one(engine, bundle, monkeypatch):
                 assert pages[0] == 15 and len(pages) >= 2  # limit * 1.5, then a second page
         capped = [i.prospect_id for i in build_queue(s, bundle, at=TUE, limit=5, max_scan=6)]
         assert 0 < len(capped) < 5 and capped == full[:len(capped)]  # 6 rows read, no more
+
+
+def test_nothing_queued_or_claimed_is_what_why_calls_blocked_at_that_instant(engine, bundle):
+    """The invariant behind the gate: at any instant, every call entry of the queue is one `why`
+    (explain, the gate's answer) calls callable on the very number the queue offers, and `next`
+    claims only such entries. People with several numbers across capped and uncapped states,
+    addresses elsewhere than their numbers, recent calls on one number or another."""
+    import random
+
+    from dialer_tui.services.queue import claim_next, explain
+
+    rng = random.Random(14)
+    pool = ["+12125550100", "+13055550100", "+19045550100", "+14055550100", "+13015550100",
+            "+17135550100", "+13125550100", "+14165550100", "+16042220000", "+33612345678",
+            "+34612345678", "+447400123456"]
+    places = [("", "US"), ("FL", "US"), ("NY", "US"), ("TX", "US"), ("ON", "CA"), ("", "CA"),
+              ("", "FR"), ("", "GB"), ("", "")]
+    start = datetime(2026, 12, 7, 5, 0, tzinfo=timezone.utc)  # a Monday, 00:00 in New York
+    for i in range(60):
+        region, country = rng.choice(places)
+        numbers = rng.sample(pool, rng.choice([1, 1, 2, 3]))
+        pid = add_prospect(engine, first=f"P{i}", region=region, country=country, at=start,
+                           numbers=[(n, rng.choice(["mobile", "office", "direct"]))
+                                    for n in numbers])
+        if rng.random() < 0.4:  # some recent calls, on any of their numbers
+            with Session(engine) as s:
+                phones = s.exec(select(PhoneNumber).where(PhoneNumber.prospect_id == pid)).all()
+                for _ in range(rng.randint(1, 4)):
+                    phone = rng.choice(phones)
+                    s.add(Touch(prospect_id=pid, phone_id=phone.id, phone_e164=phone.e164,
+                                channel="call", outcome="no_answer",
+                                started_at=start + timedelta(hours=rng.uniform(0, 120))))
+                s.commit()
+    checked = 0
+    for step in range(40):
+        at = start + timedelta(hours=step * 4 + rng.uniform(0, 4))
+        with Session(engine) as s:
+            items = [i for i in build_queue(s, bundle, at=at, limit=200) if i.channel == "call"]
+            for item in items:
+                ex = explain(s, bundle, prospect_id=item.prospect_id, at=at, phone=item.phone)
+                assert ex.callable, (at, item.name, item.phone, ex.reasons)
+                checked += 1
+        with Session(engine) as s:
+            claimed = claim_next(s, bundle, rep=f"r{step}", at=at, lease_minutes=1)
+        if claimed is not None and claimed.channel == "call":
+            with Session(engine) as s:
+                assert explain(s, bundle, prospect_id=claimed.prospect_id, at=at,
+                               phone=claimed.phone).callable
+    assert checked > 100  # the week's working hours put most of them in the queue
