@@ -18,7 +18,7 @@ from dialer_tui.domain.phones import PhoneError, parse_phone
 from dialer_tui.domain.when import WhenError, parse_when
 from dialer_tui.errors import InputError
 from dialer_tui.services.bundle import Bundle
-from dialer_tui.services.gate import WINDOW_24H, judge_person, person_blocks
+from dialer_tui.services.gate import decide
 from dialer_tui.services.targets import dialable, pick_number, target_for, zone_of
 from dialer_tui.store import repo
 from dialer_tui.store.models import (
@@ -94,21 +94,16 @@ def _phone_for(session: Session, bundle: Bundle, prospect: Prospect, phones: lis
 
 
 def _call_compliance(session: Session, bundle: Bundle, prospect: Prospect,
-                     usable: list[PhoneNumber], number: PhoneNumber | None, at: datetime,
-                     rep: str, override: str) -> str:
-    """The gate's verdict on a call that happened: "" when the rules allowed it, else what the
+                     phones: list[PhoneNumber], dnc: set[str], number: PhoneNumber | None,
+                     at: datetime, rep: str, override: str) -> str:
+    """The gate's decision on a call that happened: "" when the rules allowed it, else what the
     touch records (the call is logged anyway: it happened)."""
-    blocks = person_blocks(prospect, at, listed=bool(repo.dnc_people(
-        session, prospect_ids=[prospect.id])))  # type: ignore[list-item]
-    if number is not None and number not in usable:
-        blocks.append(f"blocked: {number.e164} is not dialable (do-not-call, bad or invalid)")
-    calls = repo.recent_call_times(session, prospect_ids=[prospect.id],  # type: ignore[list-item]
-                                   since=at - WINDOW_24H).get(prospect.id, [])  # type: ignore[arg-type]
-    verdict = judge_person(bundle, prospect, number, usable, calls, at)
-    blocks += [r for r in verdict.reasons if r.startswith("blocked")]
-    if not blocks:
+    check = decide(session, bundle, prospect, phones, dnc, e164=number.e164 if number else None,
+                   at=at)
+    if check.allowed:
         return ""
-    text = "outside the rules: " + "; ".join(b.removeprefix("blocked: ") for b in blocks)
+    blocks = [r.removeprefix("blocked: ") for r in check.reasons if r.startswith("blocked")]
+    text = "outside the rules: " + "; ".join(blocks)
     if override:
         text += f" (override by {rep or 'the rep'}: {override})"
     return text
@@ -131,13 +126,14 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
     if prospect is None:
         raise OutcomeError(f"no prospect with id {prospect_id}")
     phones = repo.phones_of(session, prospect_ids=[prospect_id]).get(prospect_id, [])
-    usable = dialable(phones, repo.dnc_numbers(session, e164s=[p.e164 for p in phones]))
+    dnc = repo.dnc_numbers(session, e164s=[p.e164 for p in phones])
+    usable = dialable(phones, dnc)
     number = _phone_for(session, bundle, prospect, phones, usable, phone, disp)
     zone = zone_of(bundle.rules, prospect, number)
     warnings: list[str] = []
     compliance = ""
     if disp.is_call:
-        compliance = _call_compliance(session, bundle, prospect, usable, number, at, rep,
+        compliance = _call_compliance(session, bundle, prospect, phones, dnc, number, at, rep,
                                       override.strip())
         if compliance:
             warnings.append(f"this call was {compliance}")

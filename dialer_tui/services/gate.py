@@ -76,6 +76,37 @@ def number_state(phone: PhoneNumber, dnc: set[str]) -> str:
             "bad number" if phone.bad else "invalid" if not phone.valid else "ok")
 
 
+def decide(session: Session, bundle: Bundle, prospect: Prospect, phones: list[PhoneNumber],
+           dnc: set[str], *, e164: str | None, at: datetime) -> DialCheck:
+    """The decision, on the prospect's numbers already read: `e164` (None: the number the
+    queue would pick) at `at`. Reads the do-not-call people and the person's calls in the 24 h
+    before `at` (log_outcome asks before its touch is written)."""
+    pid: int = prospect.id  # type: ignore[assignment]
+    states = tuple((p.e164, p.kind, number_state(p, dnc)) for p in phones)
+    usable = dialable(phones, dnc)
+    reasons = person_blocks(prospect, at, listed=bool(repo.dnc_people(session,
+                                                                      prospect_ids=[pid])))
+    if e164:
+        number = next((p for p in phones if p.e164 == e164), None)
+        if number is None:
+            reasons.append(f"blocked: {e164} is not a number of this prospect")
+        elif number not in usable:
+            reasons.append(f"blocked: {e164} is {number_state(number, dnc)}")
+    else:
+        number = pick_number(usable, repo.phone_use_counts(session, prospect_ids=[pid]))
+        if number is None:
+            reasons.append("blocked: no dialable number (all do-not-call, bad or invalid)")
+    calls = repo.recent_call_times(session, prospect_ids=[pid],
+                                   since=at - WINDOW_24H).get(pid, [])
+    verdict = judge_person(bundle, prospect, number or (phones[0] if phones else None), usable,
+                           calls, at)
+    judged = number.e164 if number else (e164 or "")
+    if reasons:
+        return DialCheck(pid, judged, False, tuple(reasons), None, verdict, states)
+    return DialCheck(pid, judged, verdict.callable, verdict.reasons, verdict.next_allowed,
+                     verdict, states)
+
+
 def check_dial(session: Session, bundle: Bundle, *, prospect_id: int, at: datetime,
                e164: str | None = None) -> DialCheck:
     """May `e164` (default: the number the queue would pick) of the prospect be dialled at `at`?
@@ -86,26 +117,4 @@ def check_dial(session: Session, bundle: Bundle, *, prospect_id: int, at: dateti
         raise LookupError(f"no prospect with id {prospect_id}")
     phones = repo.phones_of(session, prospect_ids=[prospect_id]).get(prospect_id, [])
     dnc = repo.dnc_numbers(session, e164s=[p.e164 for p in phones])
-    states = tuple((p.e164, p.kind, number_state(p, dnc)) for p in phones)
-    usable = dialable(phones, dnc)
-    reasons = person_blocks(prospect, at,
-                            listed=bool(repo.dnc_people(session, prospect_ids=[prospect_id])))
-    if e164:
-        number = next((p for p in phones if p.e164 == e164), None)
-        if number is None:
-            reasons.append(f"blocked: {e164} is not a number of this prospect")
-        elif number not in usable:
-            reasons.append(f"blocked: {e164} is {number_state(number, dnc)}")
-    else:
-        number = pick_number(usable, repo.phone_use_counts(session, prospect_ids=[prospect_id]))
-        if number is None:
-            reasons.append("blocked: no dialable number (all do-not-call, bad or invalid)")
-    calls = repo.recent_call_times(session, prospect_ids=[prospect_id],
-                                   since=at - WINDOW_24H).get(prospect_id, [])
-    shown = number or (phones[0] if phones else None)
-    verdict = judge_person(bundle, prospect, shown, usable, calls, at)
-    if reasons:
-        return DialCheck(prospect_id, number.e164 if number else (e164 or ""), False,
-                         tuple(reasons), None, verdict, states)
-    return DialCheck(prospect_id, number.e164 if number else "", verdict.callable,
-                     verdict.reasons, verdict.next_allowed, verdict, states)
+    return decide(session, bundle, prospect, phones, dnc, e164=e164, at=at)
