@@ -63,8 +63,7 @@ class DialerApp(App[None]):
         self._first_view: tuple[int, bytes] | None = None  # from the reader, see started()
         self.bundle, self.rep = bundle, rep
         self.clock = clock or real_clock.system_now
-        local = self.now().astimezone().tzinfo
-        self.rep_zone: tzinfo = local or timezone.utc
+        self.rep_zone: tzinfo = real_clock.local_zone(self.now())
         self.stats = SessionStats(started_at=self.now())
         self.first_frame_shown = False
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from dialer_tui.clock import local_zone
 from dialer_tui.domain.cadence import MIN_ATTEMPTS
 from dialer_tui.domain.phones import display, normalise_query
 from dialer_tui.services.bundle import Bundle
@@ -142,7 +143,7 @@ def brief(d: Dossier, bundle: Bundle, at: datetime) -> list[str]:
 @dataclass
 class History:
     dossier: Dossier
-    rep_zone: ZoneInfo
+    rep_zone: tzinfo
 
     def to_json(self) -> dict:
         d = self.dossier
@@ -181,6 +182,5 @@ def history(session: Session, bundle: Bundle, *, prospect_id: int, at: datetime
     d = dossier(session, bundle, prospect_id=prospect_id, at=at)
     if d is None:
         return None
-    local = datetime.now().astimezone().tzinfo
-    rep_zone = local if isinstance(local, ZoneInfo) else ZoneInfo("UTC")
-    return History(d, rep_zone)
+    # (was: ZoneInfo only, which the machine's zone never is: every CLI history was in UTC)
+    return History(d, local_zone(at))

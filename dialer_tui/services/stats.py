@@ -48,7 +48,7 @@ from sqlalchemy import Integer, Interval, and_, case, cast, func, literal, or_, 
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
-from dialer_tui.clock import system_now
+from dialer_tui.clock import local_zone, system_now
 from dialer_tui.store.models import (
     FU_CALLBACK,
     FU_DONE,
@@ -82,7 +82,7 @@ def compute_stats(session: Session, *, since: datetime | None = None,
     conn = session.connection()
     pg = conn.dialect.name == "postgresql"
     now = now or until or system_now()
-    day_zone = day_zone or datetime.now().astimezone().tzinfo or UTC
+    day_zone = day_zone or local_zone(now)
     win = _window(T.c.started_at, since, until)
     is_dial = and_(T.c.channel.in_(DIAL_CHANNELS), T.c.counts_attempt == true())
 
