@@ -135,9 +135,31 @@ def cmd_demo(args) -> int:
     return EXIT_OK
 
 
+def _column_map(text: str | None) -> dict[str, str] | None:
+    """`--map "Correo=email,Nombre=full_name"` -> {header: field}, fields checked."""
+    if not text:
+        return None
+    from typing import get_args
+
+    from dialer_tui.config import ImportField
+    from dialer_tui.services.csv_headers import PHONE_KINDS
+
+    allowed = [*get_args(ImportField), "email", "phone", *PHONE_KINDS, "ignore"]
+    out = {}
+    for pair in text.split(","):
+        header, eq, field = pair.partition("=")
+        if not eq or not header.strip() or field.strip() not in allowed:
+            raise UsageError(f"--map {pair.strip()!r}: expected HEADER=FIELD, FIELD one of "
+                             + ", ".join(allowed))
+        out[header.strip()] = field.strip()
+    return out
+
+
 def cmd_import(args) -> int:
+    from dialer_tui.services.csv_headers import vocabulary
     from dialer_tui.services.importer import import_csv
 
+    column_map, vocab = _column_map(args.map), vocabulary(_cfg(args))
     engine = _engine(args)
     progress = None
     if sys.stderr.isatty() and not args.json:
@@ -147,14 +169,17 @@ def cmd_import(args) -> int:
     result = import_csv(engine, Path(args.csv), region=args.region.upper(), dry_run=args.dry_run,
                         rejects_path=Path(args.rejects) if args.rejects else None,
                         progress=progress, source=Path(args.csv).name,
-                        now=parse_instant(args.at))
+                        now=parse_instant(args.at), column_map=column_map, vocab=vocab)
     if progress:
         sys.stderr.write("\n")
     if args.json:
-        _json(result.summary())
+        _json(result.report())
     else:
         _out(f"{'would import' if args.dry_run else 'imported'} {result.imported}, "
              f"merged {result.merged}, rejected {result.rejected}")
+        _out("columns:")
+        for line in result.mapping_lines():
+            _out(_safe(line))
         for w in result.warnings[:20]:
             _out(f"  warning: {w}")
         if len(result.warnings) > 20:
@@ -339,12 +364,14 @@ def cmd_stats(args) -> int:
 
 def cmd_check(args) -> int:
     from dialer_tui.services.bundle import load_bundle
+    from dialer_tui.services.csv_headers import vocabulary
 
     cfg = _cfg(args)
     bundle = load_bundle(cfg)
     check_keys(bundle)
-    _out(f"ok: playbook, cadences, dispositions, calling rules and settings are valid "
-         f"(config dir {cfg})")
+    vocabulary(cfg)  # header_synonyms.yaml
+    _out("ok: playbook, cadences, dispositions, calling rules, header synonyms and settings "
+         f"are valid (config dir {cfg})")
     return EXIT_OK
 
 
@@ -381,6 +408,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--region", default="US", help="default country for numbers (ISO code)")
     sp.add_argument("--dry-run", action="store_true")
     sp.add_argument("--rejects", default=None, help="write rejected rows to this CSV")
+    sp.add_argument("--map", default=None,
+                    help="map headers by hand: 'Correo=email,Nombre=full_name' (wins)")
     sp.add_argument("--json", action="store_true")
     sp = add("export", cmd_export, "export prospects, touches or callbacks",
              at="the calendar file is stamped with")

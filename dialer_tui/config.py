@@ -212,3 +212,28 @@ def load_settings(cfg_dir: Path | None) -> Settings:
     """settings.yaml from the config dir; defaults when there is none."""
     path = settings_path(cfg_dir)
     return load_model(path, Settings, empty_ok=True) if path is not None else Settings()
+
+
+ImportField = Literal[
+    "first_name", "last_name", "full_name", "title", "company", "industry", "city", "region",
+    "country", "time_zone", "linkedin_url", "referrer_name", "referrer_company",
+    "assistant_name", "research_notes", "priority", "owner", "source", "preferred_channel",
+    "phone_notes", "extension", "custom_fields"]
+
+
+class HeaderSynonyms(BaseModel):
+    """`header_synonyms.yaml`: what CSV headers mean, per language (see the shipped file)."""
+
+    model_config = ConfigDict(extra="forbid")
+    fields: dict[ImportField, dict[str, list[str]]]  # field -> language -> headers
+    first_or_full: list[str] = Field(default_factory=list)
+    last_or_full: list[str] = Field(default_factory=list)
+    phone_words: list[str]
+    phone_prefixes: list[str] = Field(default_factory=list)
+    phone_kinds: dict[Literal["mobile", "direct", "assistant", "home"], list[str]]
+    email_words: list[str]
+    prefixes: list[str] = Field(default_factory=list)
+
+
+def load_header_synonyms(cfg_dir: Path | None = None) -> HeaderSynonyms:
+    return load_model(find_file("header_synonyms.yaml", cfg_dir), HeaderSynonyms)

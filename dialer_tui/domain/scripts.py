@@ -48,9 +48,18 @@ def marker(name: str) -> str:
     return f"[{name.replace('_', ' ')}?]"
 
 
+# With no first name on file the greeting stays neutral ("Hi, it's Sam..."), never "Hi ,"
+# nor a marker read aloud; a name addressed mid-sentence ("Fair enough, {first_name}.") goes.
+_GREETING = re.compile(r"\b(Hi|Hello|Hey|Good morning|Good afternoon|Dear) \{first_name\}")
+_ADDRESSED = re.compile(r",\s*\{first_name\}(?=[.!?,:;])")
+
+
 def render(template: str, values: Mapping[str, str]) -> Rendered:
     """Fill `{name}` placeholders from `values`; anything else in the template stays literal."""
     missing: list[str] = []
+    if not str(values.get("first_name") or "").strip() and "{first_name}" in template:
+        template = _ADDRESSED.sub("", _GREETING.sub(r"\1", template))
+        missing.append("first_name")  # still said: the rep may ask for it
 
     def fill(m: re.Match[str]) -> str:
         name = m.group(1)

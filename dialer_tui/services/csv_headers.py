@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from phonenumbers import PhoneNumberType
 from phonenumbers import phonenumberutil as pnu
@@ -19,52 +21,12 @@ from phonenumbers import timezone as pn_tz
 from phonenumbers.phonemetadata import PhoneMetadata
 from phonenumbers.re_util import re_compile
 
+from dialer_tui.config import HeaderSynonyms, find_file, load_header_synonyms
 from dialer_tui.domain import phones as domain_phones
+from dialer_tui.errors import ConfigError
 from dialer_tui.services.exporter import FORMULA_TRIGGERS
 
 _UNKNOWN = PhoneNumberType.UNKNOWN
-
-# Normalised header -> prospect field (or a column the importer treats specially).
-_SYNONYMS = {key: name for name, keys in {
-    "first_name": "firstname first givenname forename fname vorname prenom",
-    "last_name": "lastname last surname familyname lname nachname nom",
-    "full_name": "name fullname contactname personname contact person",
-    "title": "title jobtitle position role jobrole designation job",
-    "company": "company companyname account accountname organization organisation org orgname "
-               "organizationname organisationname employer business businessname firm firma "
-               "associatedcompany leadname",  # Close: a lead is the company
-    "industry": "industry sector vertical companyindustry accountindustry",
-    "city": "city town locality ort ville",
-    "region": "state stateprovince stateregion province provincestate region county statecode "
-              "bundesland",
-    "country": "country countryregion countrycode nation land pays",
-    "time_zone": "timezone tz ianatimezone zone",
-    "linkedin_url": "linkedin linkedinurl linkedinprofile linkedinprofileurl",
-    "referrer_name": "referredby referrer referrername referral referredbyname",
-    "referrer_company": "referrercompany referredbycompany referralcompany",
-    "assistant_name": "assistant assistantname executiveassistant personalassistant gatekeeper",
-    "research_notes": "notes note researchnotes comments comment description background research",
-    "priority": "priority leadpriority",
-    "owner": "owner contactowner leadowner accountowner ownername assignedto salesrep rep "
-             "hubspotowner",
-    "source": "source leadsource originalsource",
-    "preferred_channel": "preferredchannel",
-    "phone_notes": "phonenotes phonenote phonetree dialnotes",
-    "extension": "extension ext phoneextension phoneext",
-    "custom_fields": "customfields",
-}.items() for key in keys.split()}
-
-# Prefixes CRMs put before a field name; tried off when the whole key is unknown.
-_PREFIXES = ("primarycontact", "contact", "person", "lead", "prospect", "mailing", "billing",
-             "customer", "client", "your", "primary", "work", "business")
-
-_PHONE_RE = re.compile(r"phone|mobile|cell|^tel|directdial|directline|switchboard|mainline|"
-                       r"landline|handy")
-_NOT_PHONE_RE = re.compile(r"note|type|fax|status|optout|donotcall|dnc|valid|verified|carrier|"
-                           r"consent|count|date|extension|^ext$|country|tree|telegram")
-_EMAIL_RE = re.compile(r"^e?mail|email")
-_NOT_EMAIL_RE = re.compile(r"optout|status|bounce|domain|open|unsub|date|count|verified|type|"
-                           r"subscri|click|reply|replie|sent|deliver|campaign|mailing|voicemail")
 
 # Columns only a dialer-tui export carries; with all of them present the file is one of ours and
 # the bookkeeping columns are skipped instead of landing in custom_fields.
@@ -76,17 +38,80 @@ EXPORT_BOOKKEEPING = frozenset({
 
 
 def header_key(header: str) -> str:
-    """'Contact: First Name' -> 'contactfirstname'."""
-    return "".join(ch for ch in header.casefold() if ch.isalnum())
+    """'Contact: First Name' -> 'contactfirstname'; 'Téléphone' -> 'telephone' (accents off)."""
+    folded = unicodedata.normalize("NFKD", header.casefold())
+    return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.combining(ch))
 
 
-_KINDS = (("mobile", re.compile("mobile|cell|handy|portable")), ("direct", re.compile("direct")),
-          ("assistant", re.compile("assistant|asst")), ("home", re.compile("home|private")))
+def _alternation(words, *, anchored: bool = False) -> str:
+    keys = sorted({header_key(w) for w in words if header_key(w)}, key=len, reverse=True)
+    return "|".join(("^" if anchored else "") + re.escape(k) for k in keys)
 
 
-def phone_kind(key: str) -> str:
-    """The PhoneNumber.kind a column name implies."""
-    return next((kind for kind, pattern in _KINDS if pattern.search(key)), "office")
+_NOT_PHONE_RE = re.compile(r"note|type|fax|status|optout|donotcall|dnc|valid|verified|carrier|"
+                           r"consent|count|date|extension|^ext$|country|tree|telegram")
+_NOT_EMAIL_RE = re.compile(r"optout|status|bounce|domain|open|unsub|date|count|verified|type|"
+                           r"subscri|click|reply|replie|sent|deliver|campaign|mailing|voicemail")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """header_synonyms.yaml compiled for matching: folded header keys -> fields."""
+
+    fields: dict[str, str]
+    first_or_full: frozenset[str]
+    last_or_full: frozenset[str]
+    prefixes: tuple[str, ...]
+    phone: re.Pattern
+    kinds: tuple[tuple[str, re.Pattern], ...]
+    email: re.Pattern
+
+    @classmethod
+    def of(cls, syn: HeaderSynonyms, path: Path | str = "header_synonyms.yaml") -> Vocabulary:
+        fields: dict[str, str] = {}
+        for name, langs in syn.fields.items():
+            for lang, heads in langs.items():
+                for h in heads:
+                    if fields.setdefault(header_key(h), name) != name:
+                        raise ConfigError(path, f"{h!r} is listed under both "
+                                          f"{fields[header_key(h)]} and {name}",
+                                          key=f"fields.{name}.{lang}")
+        phone = "|".join(p for p in (_alternation(syn.phone_words),
+                                     _alternation(syn.phone_prefixes, anchored=True)) if p)
+        return cls(fields, frozenset(map(header_key, syn.first_or_full)),
+                   frozenset(map(header_key, syn.last_or_full)),
+                   tuple(sorted({header_key(p) for p in syn.prefixes}, key=len, reverse=True)),
+                   re.compile(phone),
+                   tuple((kind, re.compile(_alternation(words)))
+                         for kind, words in syn.phone_kinds.items()),
+                   re.compile(_alternation(syn.email_words)))
+
+    def field_for(self, key: str) -> str | None:
+        if key in self.fields:
+            return self.fields[key]
+        for prefix in self.prefixes:
+            if key.startswith(prefix) and key[len(prefix):] in self.fields:
+                return self.fields[key[len(prefix):]]
+        return None
+
+    def phone_kind(self, key: str) -> str:
+        """The PhoneNumber.kind a column name implies."""
+        return next((kind for kind, pattern in self.kinds if pattern.search(key)), "office")
+
+    def near_miss(self, key: str) -> str | None:
+        """The field a mistyped header probably means ("Emial" -> email), if any."""
+        import difflib
+
+        words = {**self.fields, "email": "email", "phone": "phone", "mobile": "phone"}
+        close = difflib.get_close_matches(key, list(words), n=1, cutoff=0.75)
+        return words[close[0]] if close else None
+
+
+@lru_cache(maxsize=8)
+def vocabulary(cfg_dir: Path | None = None) -> Vocabulary:
+    """The shipped header_synonyms.yaml, or the user's in `cfg_dir`; ConfigError if broken."""
+    return Vocabulary.of(load_header_synonyms(cfg_dir),
+                         find_file("header_synonyms.yaml", cfg_dir))
 
 
 @dataclass
@@ -99,39 +124,72 @@ class HeaderMap:
     custom: list[int] = field(default_factory=list)  # unknown columns -> custom_fields
     other_phones: int | None = None  # our export's "other_phones": "; "-joined, "(kind)" tagged
     ours: bool = False  # a dialer-tui export: values are taken exactly as written
+    columns: dict[str, str | None] = field(default_factory=dict)  # header -> what it became
+    near: dict[str, str] = field(default_factory=dict)  # unmapped header -> field it resembles
 
     @property
     def usable(self) -> bool:
         return bool(self.phones or self.emails)
 
 
-def _field_for(key: str) -> str | None:
-    if key in _SYNONYMS:
-        return _SYNONYMS[key]
-    for prefix in _PREFIXES:
-        if key.startswith(prefix) and key[len(prefix):] in _SYNONYMS:
-            return _SYNONYMS[key[len(prefix):]]
-    return None
-
-
-def map_headers(headers: list[str]) -> HeaderMap:
+def map_headers(headers: list[str], vocab: Vocabulary | None = None,
+                manual: dict[str, str] | None = None) -> HeaderMap:
+    """Which column feeds what. `manual` ({header: field}, from `import --map`) wins over the
+    vocabulary; its fields may also be "email", "phone" (or a phone kind) and "ignore"."""
+    vocab = vocab or vocabulary()
+    manual = {header_key(h): f for h, f in (manual or {}).items()}
     ours = EXPORT_SIGNATURE <= set(headers)
     hmap = HeaderMap(ours=ours)
+    either: list[tuple[int, str]] = []  # "Nombre": a first name beside "Apellidos", else full
     for i, header in enumerate(headers):
         key = header_key(header)
+        wanted = manual.get(key)
         if ours and header in EXPORT_BOOKKEEPING:
             continue
-        if ours and header == "other_phones":
+        if wanted == "ignore":
+            hmap.columns[header] = None
+        elif wanted in ("email", "phone", *PHONE_KINDS):
+            _add_contact(hmap, i, header, wanted, vocab.phone_kind(key))
+        elif wanted is not None:
+            hmap.fields.setdefault(wanted, []).append(i)
+            hmap.columns[header] = wanted
+        elif ours and header == "other_phones":
             hmap.other_phones = i
-        elif (name := _field_for(key)) is not None:
+            hmap.columns[header] = "phone"
+        elif (name := vocab.field_for(key)) is not None:
             hmap.fields.setdefault(name, []).append(i)
-        elif _PHONE_RE.search(key) and not _NOT_PHONE_RE.search(key):
-            hmap.phones.append((i, phone_kind(key)))
-        elif _EMAIL_RE.search(key) and not _NOT_EMAIL_RE.search(key):
-            hmap.emails.append(i)
+            hmap.columns[header] = name
+        elif key in vocab.first_or_full or key in vocab.last_or_full:
+            either.append((i, "first_name" if key in vocab.first_or_full else "last_name"))
+        elif vocab.phone.search(key) and not _NOT_PHONE_RE.search(key):
+            _add_contact(hmap, i, header, "phone", vocab.phone_kind(key))
+        elif vocab.email.search(key) and not _NOT_EMAIL_RE.search(key):
+            _add_contact(hmap, i, header, "email", "")
         else:
             hmap.custom.append(i)
+            hmap.columns[header] = None
+            if (guess := vocab.near_miss(key)) is not None:
+                hmap.near[header] = guess
+    for i, name in either:
+        partner = "last_name" if name == "first_name" else "first_name"
+        name = name if partner in hmap.fields else "full_name"
+        hmap.fields.setdefault(name, []).append(i)
+        hmap.columns[headers[i]] = name
+    hmap.columns = {h: hmap.columns[h] for h in headers if h in hmap.columns}  # file order
     return hmap
+
+
+PHONE_KINDS = ("mobile", "direct", "office", "assistant", "home")
+
+
+def _add_contact(hmap: HeaderMap, i: int, header: str, what: str, kind: str) -> None:
+    if what == "email":
+        hmap.emails.append(i)
+        hmap.columns[header] = "email"
+    else:
+        kind = what if what in PHONE_KINDS else kind
+        hmap.phones.append((i, kind))
+        hmap.columns[header] = f"phone ({kind})"
 
 
 # Country names and codes as CRMs write them -> ISO 3166 alpha-2. Other alpha-2 codes that
@@ -205,15 +263,22 @@ _HONORIFICS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir"}
 _SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "phd", "md", "cpa", "esq"}
 
 
-def split_name(full: str) -> tuple[str, str]:
-    """'Dr. Jane A. Smith' -> ('Jane', 'A. Smith'); 'Smith, Jane' -> ('Jane', 'Smith')."""
+# Where the family name comes first in a full name ("Nguyen Van An": the greeting says "An").
+FAMILY_NAME_FIRST = frozenset({"VN", "CN", "TW", "JP", "KR", "HU"})
+
+
+def split_name(full: str, country: str = "") -> tuple[str, str]:
+    """(given, family): 'Dr. Jane A. Smith' -> ('Jane', 'A. Smith'); 'Smith, Jane' -> ('Jane',
+    'Smith'); in a family-name-first country 'Nguyen Van An' -> ('An', 'Nguyen Van')."""
     full = " ".join(full.split())
     left, comma, right = full.partition(",")
     if comma and left and right.strip() and right.strip(" .").casefold() not in _SUFFIXES:
-        full = f"{right.strip()} {left}"
+        return split_name(f"{right.strip()} {left}")  # "Family, Given" says which is which
     parts = full.split(" ")
     while len(parts) > 1 and parts[0].rstrip(".").casefold() in _HONORIFICS:
         parts.pop(0)
+    if country in FAMILY_NAME_FIRST and len(parts) > 1:
+        return parts[-1], " ".join(parts[:-1])
     return parts[0], " ".join(parts[1:])
 
 
@@ -324,14 +389,24 @@ class RowValues:
 
 
 class RowReader:
-    def __init__(self, headers: list[str], *, region: str, source: str):
+    def __init__(self, headers: list[str], *, region: str, source: str,
+                 vocab: Vocabulary | None = None, manual: dict[str, str] | None = None):
         self.headers, self.region, self.source = headers, region, source
-        self.hmap = map_headers(headers)
+        self.hmap = map_headers(headers, vocab, manual)
         self.text_fields = [(f, cols) for f, cols in self.hmap.fields.items()
                             if f not in ("full_name", "phone_notes", "extension", "custom_fields")]
         self.phone_cols = [(col, kind, False) for col, kind in self.hmap.phones]
         if self.hmap.other_phones is not None:  # our export's "+1... (mobile); +44... (office)"
             self.phone_cols.append((self.hmap.other_phones, "office", True))
+        # A file with a name column: a row without a name there is rejected, never kept blank.
+        self.named = any(f in self.hmap.fields for f in ("first_name", "last_name", "full_name"))
+
+    def nameless(self, row: RowValues) -> bool:
+        return "first_name" not in row.fields and "last_name" not in row.fields
+
+    def needs_cells(self, row: RowValues) -> bool:
+        """Whether the rejects file may list the row: unusable, or nameless in a named file."""
+        return not row.usable or (self.named and self.nameless(row))
 
     def read(self, cells: list[str], *, scrub: bool) -> RowValues | None:
         """None for a blank row. `scrub`: the cells may hold control characters or CRs."""
@@ -354,13 +429,13 @@ class RowReader:
                 if value := cells[col].strip():
                     fields[name] = unneutralise(value) if value[0] == "'" else value
                     break
-        if "first_name" not in fields and "last_name" not in fields:
-            if full := _value(cells, self.hmap.fields.get("full_name", ())):
-                first, last = split_name(full)
-                fields.update({"first_name": first, "last_name": last} if last
-                              else {"first_name": first})
         custom = {self.headers[i]: v for i in self.hmap.custom if (v := cells[i].strip())}
         self._normalise(cells, fields, custom, notes)
+        if "first_name" not in fields and "last_name" not in fields:
+            if full := _value(cells, self.hmap.fields.get("full_name", ())):
+                first, last = split_name(full, fields.get("country") or self.region)
+                fields.update({"first_name": first, "last_name": last} if last
+                              else {"first_name": first})
         email_key = ""
         for col in self.hmap.emails:
             raw = cells[col].strip().removeprefix("'")

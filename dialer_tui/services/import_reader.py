@@ -26,8 +26,8 @@ def _read_chunk(chunk: list[tuple[int, bool, list[str]]], dirty: bool
                 ) -> list[tuple[int, list[str] | None, tuple | None]]:
     """In a worker: each record read into (line, cells of a row to reject, RowValues as a plain
     tuple). Plain tuples pickle in a fifth of the time a slotted dataclass does, and the cells
-    travel back only for a row to reject (the rejects file has them): together that was ~10%
-    of the import's CPU."""
+    travel back only for a row the rejects file lists (RowReader.needs_cells): together that
+    was ~10% of the import's CPU."""
     assert _worker_reader is not None
     out = []
     for line, multi, cells in chunk:
@@ -35,7 +35,7 @@ def _read_chunk(chunk: list[tuple[int, bool, list[str]]], dirty: bool
         if row is None:
             out.append((line, None, None))
         else:
-            out.append((line, None if row.usable else cells,
+            out.append((line, cells if _worker_reader.needs_cells(row) else None,
                         (row.fields, row.phones, row.email_key, row.custom, row.notes,
                          row.phone_errors)))
     return out
@@ -54,7 +54,7 @@ def _chunks(records, size: int):
 
 def read_rows(records, reader: ch.RowReader, dirty: bool, total: int):
     """(line, cells, RowValues or None) in file order; in worker processes for big files, where
-    cells are None for rows that are not rejected (see _read_chunk)."""
+    cells are None for rows the rejects file does not list (see _read_chunk)."""
     workers = min(2, os.cpu_count() or 1)
     forkable = "fork" in mp.get_all_start_methods()
     if total < PARALLEL_MIN_ROWS or workers < 2 or not forkable:

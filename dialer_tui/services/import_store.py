@@ -53,8 +53,14 @@ class ImportStore:
     (A writer thread overlapping the writes with the next batch's parsing was tried: the GIL
     hand-offs around each sqlite3 step ate the gain, so the code stays sequential.)"""
 
-    def __init__(self, engine: Engine, result: ImportResult, now: datetime, dry_run: bool):
+    NO_NAME = "no name: the file has name columns, empty in this row (a new prospect needs one)"
+
+    def __init__(self, engine: Engine, result: ImportResult, now: datetime, dry_run: bool,
+                 named: bool = False):
         self.engine, self.result, self.now, self.dry_run = engine, result, now, dry_run
+        # A file with name columns: a row with none that would be a new prospect is refused
+        # (lines in `refused`); one that merges into a known person is fine.
+        self.named, self.refused = named, []
         # Rows go to the driver as they are (see _insert): defaults from the models, and `now`
         # converted once by the column's own type.
         stamp = _P.c.created_at.type.dialect_impl(engine.dialect).bind_processor(engine.dialect)
@@ -155,6 +161,11 @@ class ImportStore:
         phones: list[dict] = []
         for row in rows:
             pid = self._match(row, targets)
+            if pid is None and "first_name" not in row.fields and "last_name" not in row.fields:
+                if self.named:
+                    self.refused.append(row.line)
+                    continue
+                self.result.nameless += 1
             if pid is None:
                 self.last_id -= 1
                 pid = self.last_id

@@ -57,9 +57,29 @@ class ImportResult:
     rejected: int = 0
     rejects: list[Reject] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    columns: dict[str, str | None] = field(default_factory=dict)  # header -> field, or None
+    near: dict[str, str] = field(default_factory=dict)  # unmapped header -> field it resembles
+    nameless: int = 0  # rows kept without a name (the file has no name column at all)
+    number_problems: list[dict] = field(default_factory=list)  # numbers dropped from kept rows
 
     def summary(self) -> dict:
         return {"imported": self.imported, "merged": self.merged, "rejected": self.rejected}
+
+    def report(self) -> dict:
+        """`import --json`: the summary, how each header was read, rows kept without a name,
+        and the numbers dropped from rows that were kept (by another number or their email)."""
+        return {**self.summary(), "columns": self.columns, "nameless": self.nameless,
+                "number_problems": self.number_problems}
+
+    def mapping_lines(self) -> list[str]:
+        """How each header was read, for the dry run and the summary."""
+        width = max((len(h) for h in self.columns), default=0)
+        out = []
+        for header, what in self.columns.items():
+            hint = f" (did you mean {self.near[header]}?)" if header in self.near else ""
+            out.append(f"  {header:<{width}}  -> {what or 'not mapped: kept as a custom field'}"
+                       f"{hint}")
+        return out
 
 
 # ---------------------------------------------------------------------------- reading the file
@@ -135,12 +155,14 @@ def _looks_like_data(cells: list[str]) -> bool:
 def import_csv(engine: Engine, path: Path, *, region: str = "US", dry_run: bool = False,
                rejects_path: Path | None = None,
                progress: Callable[[int, int], None] | None = None, source: str = "",
-               now: datetime | None = None) -> ImportResult:
+               now: datetime | None = None, column_map: dict[str, str] | None = None,
+               vocab: ch.Vocabulary | None = None) -> ImportResult:
     """Import the prospects of one CSV file. Raises CsvInputError when the file cannot be read as
     a prospect list at all; bad rows are rejected or warned about in the result instead.
 
     dry_run computes everything and writes nothing to the database (a rejects file, when one is
-    asked for, is still written: it previews what would be left out)."""
+    asked for, is still written: it previews what would be left out). `column_map` ({header:
+    field}, `import --map`) wins over the header vocabulary (`vocab`, default the shipped one)."""
     path, now, region = Path(path), now or system_now(), (region or "US").upper()
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -167,14 +189,24 @@ def import_csv(engine: Engine, path: Path, *, region: str = "US", dry_run: bool 
         raise CsvInputError(f"{path}, line {line}: no header row; the first line looks like "
                             f"data ({', '.join(headers[:4])}). Add a header row such as "
                             "'First Name,Last Name,Company,Phone,Email'")
-    reader = ch.RowReader(headers, region=region, source=source)
+    if column_map:
+        unknown = [h for h in column_map if ch.header_key(h) not in map(ch.header_key, headers)]
+        if unknown:
+            raise CsvInputError(f"--map: {path} has no column {unknown[0]!r}; its headers are "
+                                + ", ".join(repr(h) for h in headers))
+    reader = ch.RowReader(headers, region=region, source=source, vocab=vocab, manual=column_map)
+    result.columns, result.near = reader.hmap.columns, reader.hmap.near
     if not reader.hmap.usable:
-        raise CsvInputError(f"{path}, line {line}: no recognisable name, phone or email column; "
-                            f"headers found: {', '.join(repr(h) for h in headers)}")
+        guesses = "; ".join(f"{h!r} looks like {f}" for h, f in reader.hmap.near.items())
+        raise CsvInputError(f"{path}, line {line}: no recognisable phone or email column; "
+                            f"headers found: {', '.join(repr(h) for h in headers)}"
+                            + (f" ({guesses}; fix the header or map it with --map "
+                               f"'HEADER=FIELD')" if guesses else
+                               " (map one with --map 'HEADER=phone' or 'HEADER=email')"))
     # An exact count for the progress bar; a malformed record fails here, before any write.
     total = sum(1 for _ in _records(path, text, delim)) - 1 - skip
     dirty = bool(ch.CONTROL.search(text))
-    store = ImportStore(engine, result, now, dry_run)
+    store = ImportStore(engine, result, now, dry_run, named=reader.named)
     gc_was_on = gc.isenabled()
     gc.disable()  # 100k rows of small dicts alive: cycle collection would cost a quarter
     try:
@@ -186,6 +218,9 @@ def import_csv(engine: Engine, path: Path, *, region: str = "US", dry_run: bool 
     result.rejected = len(result.rejects)
     if progress:
         progress(total, total)
+    if result.nameless:
+        result.warnings.append(f"{result.nameless} rows have no name: the file has no name "
+                               "column (the script will greet them without one)")
     if rejects_path is not None:
         with open(rejects_path, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
@@ -198,6 +233,16 @@ def _import_rows(records, reader: ch.RowReader, store: ImportStore, dirty: bool,
                  progress: Callable[[int, int], None] | None, total: int) -> list[list[str]]:
     """Read, check and write the records in batches; returns the rejected rows' cells."""
     result, rejected, batch, done = store.result, [], [], 0
+    nameless: dict[int, list[str]] = {}  # line -> cells of rows without a name, this batch
+
+    def write(rows: list) -> None:
+        store.write(rows)
+        for line in store.refused:
+            result.rejects.append(Reject(line, store.NO_NAME))
+            rejected.append([*nameless[line], str(line), store.NO_NAME])
+        store.refused.clear()
+        nameless.clear()
+
     for line, cells, row in read_rows(records, reader, dirty, total):
         done += 1
         if row is None:
@@ -206,21 +251,26 @@ def _import_rows(records, reader: ch.RowReader, store: ImportStore, dirty: bool,
             result.warnings.extend(f"row {line}: {note}" for note in row.notes)
         if not row.usable:
             detail = "; ".join(f"phone {raw!r}: {why}" for raw, why in row.phone_errors)
-            reject = Reject(line, "no valid phone number or email" + (f" ({detail})" if detail
-                                                                      else ""))
-            result.rejects.append(reject)
-            rejected.append([*cells, str(line), reject.reason])
+            reason = "no valid phone number or email" + (f" ({detail})" if detail else "")
+            result.rejects.append(Reject(line, reason))
+            rejected.append([*cells, str(line), reason])
             continue
-        if row.phone_errors:
+        if reader.named and reader.nameless(row):  # refused by the store unless it merges
+            nameless[line] = cells
+        if row.phone_errors:  # the row is kept (another number or an email reaches them)
             result.warnings.extend(f"row {line}: phone {raw!r} ignored: {why}"
                                    for raw, why in row.phone_errors)
+            result.number_problems.extend({"row": line, "phone": raw, "reason": why}
+                                          for raw, why in row.phone_errors)
         row.line = line
         batch.append(row)
         if len(batch) >= BATCH_ROWS:
-            store.write(batch)
+            write(batch)
             batch = []
             if progress:
                 progress(done, total)
     if batch:
-        store.write(batch)
+        write(batch)
+    result.rejects.sort(key=lambda r: r.row)  # refused at a batch's write: after later lines
+    rejected.sort(key=lambda cells: int(cells[-2]))
     return rejected

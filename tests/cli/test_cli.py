@@ -39,8 +39,11 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "cli.db"
     src = tmp_path / "list.csv"
     src.write_text(CSV, encoding="utf-8")
-    out = run("import", str(src), "--at", ARRIVED, "--json", db=path)
-    assert json.loads(out.stdout) == {"imported": 4, "merged": 0, "rejected": 0}
+    out = json.loads(run("import", str(src), "--at", ARRIVED, "--json", db=path).stdout)
+    assert {k: out[k] for k in ("imported", "merged", "rejected")} == \
+        {"imported": 4, "merged": 0, "rejected": 0}
+    assert out["columns"]["Mobile Phone"] == "phone (mobile)"
+    assert out["columns"]["Job Title"] == "title"
     return path
 
 

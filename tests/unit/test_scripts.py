@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dialer_tui.domain.playbook import PLACEHOLDERS, template_problems
+from dialer_tui.domain.playbook import PLACEHOLDERS, template_ids, template_problems
 from dialer_tui.domain.scripts import (
     VOICEMAIL_TARGET_S,
     VOICEMAIL_WARN_S,
@@ -222,10 +222,20 @@ def test_build_script_referrer_promise_and_breakup(pb):
 def test_build_script_missing_values_are_visible_not_fatal(pb):
     s = build_script(pb, {"rep_name": "Sam"}, industry="software", has_referrer=True,
                      step_index=3, total_steps=10, voicemails_left=3)
-    assert "[first name?]" in s.voicemail.text and "[rep mobile?]" in s.voicemail.text
-    assert "[next attempt?]" in s.voicemail.text
+    assert "[rep mobile?]" in s.voicemail.text and "[next attempt?]" in s.voicemail.text
     assert {"first_name", "rep_mobile", "next_attempt"} <= set(s.voicemail.missing)
     assert "referrer_name" in s.opener.missing and "referrer_name" in s.missing
+    # No first name: a neutral greeting, never "Hi ," nor a marker read aloud as a name.
+    for text in (s.voicemail.text, s.opener.text):
+        assert text.startswith("Hi, ") and "Hi ," not in text and "[first name?]" not in text
+
+
+def test_no_first_name_leaves_no_empty_address_anywhere_in_the_playbook(pb):
+    values = {"rep_name": "Sam", "rep_company": "Northwind", "company": "Acme",
+              "first_name": ""}
+    for tid in template_ids(pb):
+        text = render_message(pb, tid, values, industry="logistics").text.text
+        assert ", ." not in text and " ," not in text and "Hi  " not in text, (tid, text)
 
 
 def test_missing_inside_a_quoted_persona_reason_is_reported(pb):
