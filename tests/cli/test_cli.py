@@ -250,3 +250,24 @@ def test_why_names_the_number_judged_and_every_law_applied(gate_db):
     assert "judged +14165550108 in America/Toronto" in text
     assert "Canada (CRTC)" in text and "Florida" in text and "US federal" in text
     assert "next allowed" in text
+
+
+def test_import_shows_the_column_mapping_and_takes_a_map_by_hand(tmp_path):
+    db = tmp_path / "es.db"
+    src = tmp_path / "es.csv"
+    src.write_text("Nombre,Correo,Telefono,Empresa,Notas,Nmae\n"
+                   "Juan García,juan@garcia.example,+34 612 345 678,García SL,,x\n",
+                   encoding="utf-8")
+    dry = run("import", str(src), "--region", "ES", "--dry-run", "--at", ARRIVED, db=db).stdout
+    assert "would import 1, merged 0, rejected 0" in dry
+    assert "  Correo    -> email" in dry and "  Empresa   -> company" in dry
+    assert "  Nmae      -> not mapped: kept as a custom field (did you mean full_name?)" in dry
+    assert json.loads(run("lookup", "juan", "--json", db=db).stdout) == []  # a dry run
+    out = json.loads(run("import", str(src), "--region", "ES", "--json", "--at", ARRIVED,
+                         "--map", "Notas=ignore,Nmae=title", db=db).stdout)
+    assert out["imported"] == 1 and out["columns"]["Nmae"] == "title"
+    assert out["columns"]["Notas"] is None and out["nameless"] == 0
+    bad = run("import", str(src), "--map", "Correo=correo", db=db, check=False)
+    assert bad.returncode == 2 and "--map 'Correo=correo': expected HEADER=FIELD" in bad.stderr
+    missing = run("import", str(src), "--map", "Mail=email", db=db, check=False)
+    assert missing.returncode == 2 and "has no column 'Mail'" in missing.stderr
