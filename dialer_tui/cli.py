@@ -9,7 +9,9 @@ Textual, and the cockpit does not pay for the importer."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,14 +22,18 @@ EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 
 from dialer_tui.errors import InputError as UsageError  # noqa: E402
 from dialer_tui.screens.binding_ids import check_keys  # noqa: E402 - light until called
+from dialer_tui.text_safety import json_text, visible  # noqa: E402
 
 
 def _out(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
+    """Every line of text output: untrusted text in it (names, notes, another rep's name, a
+    list's source, a path) is shown, never acted on by the terminal."""
+    sys.stdout.write(visible(text) + "\n")
 
 
 def _json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=None, default=str) + "\n")
+    sys.stdout.write(json_text(json.dumps(obj, ensure_ascii=False, indent=None, default=str))
+                     + "\n")
 
 
 def parse_instant(text: str | None, what: str = "--at") -> datetime:
@@ -179,7 +185,7 @@ def cmd_import(args) -> int:
              f"merged {result.merged}, rejected {result.rejected}")
         _out("columns:")
         for line in result.mapping_lines():
-            _out(_safe(line))
+            _out(line)
         for w in result.warnings[:20]:
             _out(f"  warning: {w}")
         if len(result.warnings) > 20:
@@ -192,8 +198,6 @@ def cmd_import(args) -> int:
 def cmd_export(args) -> int:
     engine = _engine(args)
     path = Path(args.path)
-    if not path.parent.exists():
-        raise UsageError(f"export: folder {path.parent} does not exist")
     if args.what == "prospects":
         from dialer_tui.services.exporter import export_prospects
         n = export_prospects(engine, path)
@@ -225,7 +229,7 @@ def cmd_queue(args) -> int:
         _out("nothing to call right now")
     for i in items:
         _out(f"{i.prospect_id:>7}  {i.reason:<9} {i.local_time:%a %H:%M} {i.verdict.time_zone:<22}"
-             f" {i.phone or i.channel:<16} {_safe(i.name)} ({_safe(i.company)}) - {i.detail}")
+             f" {i.phone or i.channel:<16} {i.name} ({i.company}) - {i.detail}")
     return EXIT_OK
 
 
@@ -240,7 +244,7 @@ def cmd_next(args) -> int:
     elif item is None:
         _out("nothing to call right now")
     else:
-        _out(f"{item.prospect_id} {_safe(item.name)} {item.phone} ({item.reason})")
+        _out(f"{item.prospect_id} {item.name} {item.phone} ({item.reason})")
     return EXIT_OK
 
 
@@ -299,7 +303,7 @@ def cmd_history(args) -> int:
         _json(h.to_json())
         return EXIT_OK
     for line in h.lines():
-        _out(_safe(line))
+        _out(line)
     return EXIT_OK
 
 
@@ -315,7 +319,7 @@ def cmd_lookup(args) -> int:
     if not matches:
         _out("no match")
     for m in matches:
-        _out(f"{m['prospect_id']:>7}  {_safe(m['name'])} ({_safe(m['company'])})  "
+        _out(f"{m['prospect_id']:>7}  {m['name']} ({m['company']})  "
              + ", ".join(p["phone"] for p in m["phones"]))
     return EXIT_OK
 
@@ -342,7 +346,7 @@ def cmd_dnc(args) -> int:
             _json(rows)
         for r in rows if not args.json else []:
             _out(f"{r['created_at']}  {r['phone'] or 'person ' + str(r['prospect_id'])}  "
-                 f"{r['source']}  {_safe(r['reason'])}")
+                 f"{r['source']}  {r['reason']}")
     return EXIT_OK
 
 
@@ -373,11 +377,6 @@ def cmd_check(args) -> int:
     _out("ok: playbook, cadences, dispositions, calling rules, header synonyms and settings "
          f"are valid (config dir {cfg})")
     return EXIT_OK
-
-
-def _safe(text: str) -> str:
-    """Terminal output of untrusted text: control characters shown, never executed."""
-    return "".join(ch if ch.isprintable() or ch == " " else f"\\x{ord(ch):02x}" for ch in text)
 
 
 # ---- parser -----------------------------------------------------------------------------
@@ -473,12 +472,22 @@ def main(argv: list[str] | None = None) -> int:
     # outcome and export errors, without importing those modules here.
     bad_input = (UsageError, ConfigError, StoreError)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # here, where a closed pipe or a full disk is still ours to report
+        return code
     except bad_input as exc:
-        sys.stderr.write(f"dialer-tui: error: {exc}\n")
+        sys.stderr.write(visible(f"dialer-tui: error: {exc}") + "\n")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `dialer-tui queue | head -1`: the reader has all it wanted
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as a shell reports a pipe's writer killed by SIGPIPE
+    except OSError as exc:  # a full disk, a closed stdout, a file that cannot be written
+        where = f"{exc.filename}: " if exc.filename else ""
+        sys.stderr.write(visible(f"dialer-tui: error: {where}{exc.strerror or exc}") + "\n")
+        return EXIT_FAIL
     except Exception as exc:  # noqa: BLE001 - a message, not a traceback, for the user
         from sqlalchemy.exc import SQLAlchemyError
 

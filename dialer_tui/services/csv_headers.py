@@ -370,6 +370,9 @@ def parse_phone_fast(raw: str, region: str) -> tuple[str, str, str, str] | str:
             " ".join(sorted(zones)) if len(zones) <= domain_phones.MAX_MEANINGFUL_ZONES else "")
 
 
+ONLY_CONTROLS = "the row held nothing but control characters and escape codes"
+
+
 @dataclass(slots=True)
 class RowValues:
     """What one CSV row says about a prospect."""
@@ -422,6 +425,8 @@ class RowReader:
                 if changed:
                     notes.append(f"control characters removed from {self.headers[i]!r}")
         if not any(cells):
+            if notes:  # it held only escape codes: rejected with that reason, never dropped
+                return RowValues({}, [], "", {}, [], [("", ONLY_CONTROLS)])
             return None
         fields = {}
         for name, cols in self.text_fields:  # _value, inlined: this loop runs for every cell

@@ -8,8 +8,11 @@ it precedes one of those characters, so an export imports back exactly ("=HYPERL
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
+import stat
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TextIO
@@ -17,8 +20,10 @@ from typing import Callable, Iterable, Iterator, TextIO
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from dialer_tui.errors import InputError
 from dialer_tui.store.engine import reader
 from dialer_tui.store.models import PhoneNumber, Prospect, Touch
+from dialer_tui.text_safety import file_text
 
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\n")
 PHONE_COLUMNS = ("office_phone", "direct_phone", "mobile_phone", "assistant_phone", "home_phone")
@@ -46,29 +51,58 @@ def phone_cell(e164: str, extension: str = "") -> str:
     return f"{e164} ext. {extension}" if extension else e164
 
 
-def write_atomic(path: Path, write: Callable[[TextIO], int]) -> int:
-    """`write(fh)` into a temporary file that then replaces `path`: a failed export never
-    leaves a truncated file behind. Returns what `write` returns (the rows or events written)."""
+def check_target(path: Path) -> int:
+    """Where a file may be written: an existing folder, and either nothing yet or a regular
+    file (never a symlink, folder, device or pipe). Returns the mode to create it with: 0600,
+    or the existing file's if stricter. InputError (exit 2) says what is wrong, before any work."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.part")
+    if not path.parent.is_dir():
+        raise InputError(f"{path}: folder {path.parent} does not exist")
     try:
-        with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return 0o600
+    if stat.S_ISLNK(st.st_mode):
+        raise InputError(f"{path}: is a symbolic link; not written through (give the real path)")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{path}: is not a regular file (a folder, device or pipe); "
+                         "give a file name")
+    return stat.S_IMODE(st.st_mode) & 0o600
+
+
+def write_atomic(path: Path, write: Callable[[TextIO], int]) -> int:
+    """`write(fh)` into a new temporary file beside `path` (created exclusively, never through a
+    planted symlink, owner-only) that then replaces `path`: a failed export never leaves a
+    truncated file behind, and prospect data is never readable by others. Returns what `write`
+    returns (the rows or events written)."""
+    path = Path(path)
+    mode = check_target(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
             count = write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
     return count
 
 
 def write_csv(path: Path, header: Iterable[str], rows: Iterable[list[str]]) -> int:
-    """A CSV with every cell formula-neutralised, written atomically; returns the row count."""
+    """A CSV with every cell formula-neutralised and its control characters made visible
+    (text_safety.file_text), written atomically; returns the row count. A row with a tab in a
+    cell is written fully quoted, so a tab-separated reader cannot split the cell."""
     def write(fh: TextIO) -> int:
-        writer = csv.writer(fh)
+        writer, quoted = csv.writer(fh), csv.writer(fh, quoting=csv.QUOTE_ALL)
         writer.writerow(list(header))
         count = 0
         for row in rows:
-            writer.writerow([neutralise(cell) for cell in row])
+            cells = [file_text(neutralise(cell)) for cell in row]
+            (quoted if any("\t" in c for c in cells) else writer).writerow(cells)
             count += 1
         return count
 

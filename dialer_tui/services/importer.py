@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from dialer_tui.clock import system_now
 from dialer_tui.errors import InputError
 from dialer_tui.services import csv_headers as ch
-from dialer_tui.services.exporter import neutralise
+from dialer_tui.services.exporter import check_target, write_csv
 from dialer_tui.services.import_reader import read_rows
 from dialer_tui.services.import_store import ImportStore
 
@@ -164,6 +164,8 @@ def import_csv(engine: Engine, path: Path, *, region: str = "US", dry_run: bool 
     asked for, is still written: it previews what would be left out). `column_map` ({header:
     field}, `import --map`) wins over the header vocabulary (`vocab`, default the shipped one)."""
     path, now, region = Path(path), now or system_now(), (region or "US").upper()
+    if rejects_path is not None:
+        check_target(rejects_path)  # before any row is written: a bad path is said up front
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     if ch.country_code(region) != region:
@@ -222,10 +224,7 @@ def import_csv(engine: Engine, path: Path, *, region: str = "US", dry_run: bool 
         result.warnings.append(f"{result.nameless} rows have no name: the file has no name "
                                "column (the script will greet them without one)")
     if rejects_path is not None:
-        with open(rejects_path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow([neutralise(h) for h in [*headers, "row", "reject_reason"]])
-            writer.writerows([neutralise(c) for c in row] for row in rejected)
+        write_csv(rejects_path, [*headers, "row", "reject_reason"], rejected)
     return result
 
 
@@ -250,7 +249,8 @@ def _import_rows(records, reader: ch.RowReader, store: ImportStore, dirty: bool,
         if row.notes:
             result.warnings.extend(f"row {line}: {note}" for note in row.notes)
         if not row.usable:
-            detail = "; ".join(f"phone {raw!r}: {why}" for raw, why in row.phone_errors)
+            detail = "; ".join(f"phone {raw!r}: {why}" if raw else why
+                               for raw, why in row.phone_errors)
             reason = "no valid phone number or email" + (f" ({detail})" if detail else "")
             result.rejects.append(Reject(line, reason))
             rejected.append([*cells, str(line), reason])

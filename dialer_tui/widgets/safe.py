@@ -8,14 +8,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-# C0 controls except tab/newline, DEL, and C1 controls -> visible symbols.
-_TABLE = {c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A)}
-_TABLE[0x7F] = 0x2421
-_TABLE.update({c: 0xFFFD for c in range(0x80, 0xA0)})
-
-
-def clean(value: object) -> str:
-    return str(value if value is not None else "").translate(_TABLE)
+from dialer_tui.text_safety import visible as clean  # the one sanitiser (text_safety.py)
 
 
 def one_line(value: object) -> str:

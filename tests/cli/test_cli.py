@@ -271,3 +271,66 @@ def test_import_shows_the_column_mapping_and_takes_a_map_by_hand(tmp_path):
     assert bad.returncode == 2 and "--map 'Correo=correo': expected HEADER=FIELD" in bad.stderr
     missing = run("import", str(src), "--map", "Mail=email", db=db, check=False)
     assert missing.returncode == 2 and "has no column 'Mail'" in missing.stderr
+
+
+def test_files_are_written_owner_only_never_through_links_or_onto_devices(db, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    (tmp_path / "planted.csv").symlink_to(victim)
+    for target, message in ((tmp_path / "planted.csv", "is a symbolic link"),
+                            (tmp_path, "is not a regular file"),
+                            (Path("/dev/null"), "is not a regular file"),
+                            (tmp_path / "missing" / "x.csv", "does not exist")):
+        proc = run("export", "prospects", str(target), db=db, check=False)
+        assert proc.returncode == 2 and message in proc.stderr, (target, proc.stderr)
+        assert "Traceback" not in proc.stderr
+    assert victim.read_text(encoding="utf-8") == "keep me"
+    out = tmp_path / "out.csv"
+    out.write_text("old", encoding="utf-8")
+    out.chmod(0o644)
+    run("export", "prospects", str(out), db=db)
+    assert (out.stat().st_mode & 0o777) == 0o600 and "Tim" in out.read_text(encoding="utf-8")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.csv")] == []
+    # --rejects to a folder that does not exist: said before any row is imported
+    src = tmp_path / "more.csv"
+    src.write_text("First Name,Phone\nNew,212-555-0190\n", encoding="utf-8")
+    proc = run("import", str(src), "--rejects", str(tmp_path / "nope" / "r.csv"), db=db,
+               check=False)
+    assert proc.returncode == 2 and "does not exist" in proc.stderr
+    assert json.loads(run("lookup", "212-555-0190", "--json", db=db).stdout) == []
+
+
+def test_untrusted_text_reaches_no_terminal_and_no_file_raw(db, tmp_path):
+    evil = "\x1b]52;c;SGVsbG8=\x07 \u202eevil\x9b2J"
+    run("dnc", "add", "(212) 555-0103", "--reason", evil, "--at", ARRIVED, db=db)
+    claimed = json.loads(run("next", "--rep", evil, "--at", AT, "--json", db=db).stdout)
+    texts = [run("dnc", "list", db=db).stdout, run("dnc", "list", "--json", db=db).stdout,
+             run("why", str(claimed["prospect_id"]), "--at", AT, db=db).stdout]
+    pid = str(json.loads(run("lookup", "Tim", "--json", db=db).stdout)[0]["prospect_id"])
+    run("log", pid, "no_answer", "--note", evil + "\tcell", "--at", AT, db=db)
+    texts.append(run("history", pid, "--at", AT, db=db).stdout)
+    for text in texts:
+        assert not any(ch in text for ch in "\x1b\x07\x9b\u202e"), repr(text)
+    assert "\u241b]52;c;SGVsbG8=\u2407" in texts[0] and "claimed by \u241b]52" in "".join(texts)
+    assert json.loads(texts[1])[0]["reason"] == evil  # JSON escapes it; the value is exact
+    out = tmp_path / "touches.csv"
+    run("export", "touches", str(out), db=db)
+    raw = out.read_text(encoding="utf-8")
+    assert not any(ch in raw for ch in "\x1b\x07\x9b\u202e")
+    assert '"\u241b]52;c;SGVsbG8=\u2407 \ufffdevil\ufffd2J\tcell"' in raw  # the tab cell quoted
+
+
+def test_a_closed_pipe_ends_the_output_quietly(tmp_path):
+    db = tmp_path / "many.db"
+    src = tmp_path / "many.csv"
+    rows = "".join(f"P{i},Q{i},2{i // 1000 + 12}-555-{1000 + i % 1000}\n" for i in range(3000))
+    src.write_text("First Name,Last Name,Phone\n" + rows, encoding="utf-8")
+    run("import", str(src), "--at", ARRIVED, db=db)
+    proc = subprocess.Popen([sys.executable, "-m", "dialer_tui", "--db", str(db), "queue", "--at",
+                             AT, "--limit", "3000"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env={**os.environ,
+                                                         "DIALER_TUI_CONFIG": str(tmp_path)})
+    assert proc.stdout.readline()
+    proc.stdout.close()  # what `| head -1` does
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141 and "Traceback" not in err, err

@@ -61,6 +61,9 @@ COLUMN_CELLS = {
 COLUMN_CELLS["Mobile Phone"] = COLUMN_CELLS["Phone"]
 
 
+ESCAPE_ONLY = ["\x1b[31m", "\x1b]0;PWNED\x07", "\x1b]52;c;SGVsbG8=\x07", "\x07\x08", "\x1b[2J"]
+
+
 @st.composite
 def hostile_files(draw):
     headers = draw(st.lists(st.sampled_from(HEADERS), min_size=1, max_size=8, unique=True))
@@ -73,12 +76,16 @@ def hostile_files(draw):
     delim = draw(st.sampled_from(DELIMITERS)) if width > 1 else ","
     rows, data_rows, huge = [], 0, 0
     for _ in range(draw(st.integers(0, 12))):
-        kind = draw(st.sampled_from(["data"] * 8 + ["empty", "blank"]))
+        kind = draw(st.sampled_from(["data"] * 8 + ["empty", "blank", "escapes"]))
         if kind == "empty":
             rows.append([])
             continue
         if kind == "blank":
             rows.append([""] * draw(st.integers(1, width + 1)))
+            continue
+        if kind == "escapes":  # nothing but escape codes: a row all the same, to be counted
+            rows.append([draw(st.sampled_from(ESCAPE_ONLY)) for _ in range(width)])
+            data_rows += 1
             continue
         size = draw(st.integers(1, width + 2))
         row = [draw(COLUMN_CELLS.get(headers[i] if i < width else "", hostile))

@@ -58,7 +58,9 @@ def build_db(tmp_path: Path) -> tuple[Path, dict[int, str]]:
     writer = csv.writer(buf)
     writer.writerow(header)
     for i, h in enumerate(HOSTILE):
-        writer.writerow([h] * (len(FIELDS) + 1) + [phone(i)])
+        # The last name keeps a plain tail: a name made only of escape codes is no name (such a
+        # row is rejected, tests/reliability/test_hostile_csv.py), and these rows must import.
+        writer.writerow([h, f"{h}L{i}"] + [h] * (len(FIELDS) - 1) + [phone(i)])
     path = tmp_path / "hostile.csv"
     path.write_text(buf.getvalue(), encoding="utf-8")
     db = tmp_path / "hostile.db"
