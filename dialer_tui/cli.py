@@ -47,7 +47,25 @@ def parse_instant(text: str | None, what: str = "--at") -> datetime:
     except ValueError:
         raise UsageError(f"{what} {text!r} is not an ISO 8601 time "
                          "(e.g. 2026-11-26T14:05:00Z)") from None
+    if not 1971 <= value.year <= 2199:  # what the calendar arithmetic around it can hold
+        raise UsageError(f"{what} {text!r}: the year must be between 1971 and 2199")
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _bounded(low: int, high: int, what: str) -> Callable[[str], int]:
+    """An argparse type: a whole number in [low, high], else a one-line error (exit 2)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be between {low} and {high}")
+        return value
+    return parse
+
+
+PROSPECT_ID = _bounded(1, 2**63 - 1, "a prospect id")
 
 
 def _engine(args):
@@ -218,8 +236,6 @@ def cmd_queue(args) -> int:
     from dialer_tui.services.queue import build_queue
 
     bundle, engine, at = _bundle(args), _engine(args), parse_instant(args.at)
-    if args.limit < 1:
-        raise UsageError("--limit must be at least 1")
     with _session(engine, read=True) as s:
         items = build_queue(s, bundle, at=at, limit=args.limit, rep=args.rep or "")
     if args.json:
@@ -418,16 +434,17 @@ def build_parser() -> argparse.ArgumentParser:
                              ("why", cmd_why, "the callable-now verdict and its reasons")):
         sp = add(name, func, text, at="to judge at")
         if name == "why":
-            sp.add_argument("prospect_id", type=int)
+            sp.add_argument("prospect_id", type=PROSPECT_ID)
         if name == "queue":
-            sp.add_argument("--limit", type=int, default=50)
+            sp.add_argument("--limit", type=_bounded(1, 10_000, "--limit"), default=50)
         sp.add_argument("--json", action="store_true")
     sp = add("next", cmd_next, "claim the next prospect (team mode)", at="to claim at")
     sp.add_argument("--rep", required=True)
-    sp.add_argument("--lease-minutes", type=int, default=None)
+    sp.add_argument("--lease-minutes", type=_bounded(1, 24 * 60, "--lease-minutes"),
+                    default=None)
     sp.add_argument("--json", action="store_true")
     sp = add("log", cmd_log, "log an outcome", at="the touch happened at")
-    sp.add_argument("prospect_id", type=int)
+    sp.add_argument("prospect_id", type=PROSPECT_ID)
     sp.add_argument("outcome")
     sp.add_argument("--phone", default=None)
     sp.add_argument("--note", default=None)
@@ -436,7 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="why a call outside the rules was made anyway (recorded on the touch)")
     sp.add_argument("--json", action="store_true")
     sp = add("history", cmd_history, "a prospect's touch history", at="to judge at")
-    sp.add_argument("prospect_id", type=int)
+    sp.add_argument("prospect_id", type=PROSPECT_ID)
     sp.add_argument("--json", action="store_true")
     sp = add("lookup", cmd_lookup, "find a prospect by phone (any format), name or company")
     sp.add_argument("query")
@@ -465,6 +482,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    for arg in sys.argv[1:] if argv is None else argv:
+        try:  # bytes that are not UTF-8 arrive as lone surrogates: say so, not a traceback
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            sys.stderr.write(visible(f"dialer-tui: error: argument {shown!r} is not valid "
+                                     "UTF-8 text") + "\n")
+            return EXIT_BAD_INPUT
     args = build_parser().parse_args(argv)
     from dialer_tui.errors import ConfigError, StoreError
 

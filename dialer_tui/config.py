@@ -39,9 +39,21 @@ def default_config_dir() -> Path:
 
 
 def config_dir(explicit: str | os.PathLike | None = None) -> Path:
-    """`--config` wins over DIALER_TUI_CONFIG, which wins over the platform default."""
+    """`--config` wins over DIALER_TUI_CONFIG, which wins over the platform default. A folder or
+    file the user named must exist and be readable: a mistyped path would otherwise drop the
+    rep's narrower calling window without a word."""
     chosen = explicit or os.environ.get("DIALER_TUI_CONFIG")
-    return Path(chosen).expanduser() if chosen else default_config_dir()
+    if not chosen:
+        return default_config_dir()
+    path = Path(chosen).expanduser()
+    what = "--config" if explicit else "DIALER_TUI_CONFIG"
+    if not path.exists():
+        raise ConfigError(path, f"{what} names a folder or file that does not exist")
+    if not (path.is_dir() or path.is_file()):
+        raise ConfigError(path, f"{what} is neither a folder nor a regular file")
+    if not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):
+        raise ConfigError(path, f"{what} cannot be read (permissions)")
+    return path
 
 
 def find_file(name: str, cfg_dir: Path | None) -> Path:
@@ -205,6 +217,8 @@ def settings_path(cfg_dir: Path | None) -> Path | None:
             cfg_dir / "settings.yaml")
         if path.is_file():
             return path
+        if os.path.lexists(path):  # a folder, a FIFO, a dangling or looping link: say so
+            raise ConfigError(path, "settings.yaml is not a readable regular file")
     return None
 
 

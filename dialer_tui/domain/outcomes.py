@@ -25,7 +25,7 @@ class Outcome(BaseModel):
     attempt: bool = True
     connect: bool = False
     terminal: Literal["meeting_booked", "not_interested", "do_not_call", "referred"] | None = None
-    recycle_days: int | None = Field(default=None, ge=1)
+    recycle_days: int | None = Field(default=None, ge=1, le=3650)  # at most ten years
     follow_up: Literal["next_step", "callback", "retry", "none"] = "next_step"
     promise: bool = False  # a voicemail that announces the next attempt
     dnc: Literal["person", "number"] | None = None

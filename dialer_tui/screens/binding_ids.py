@@ -11,18 +11,24 @@ _MODULES = ("dialer_tui.app", *(f"dialer_tui.screens.{name}" for name in (
     "callback", "cockpit", "edit", "help", "history", "referral", "search", "stats")))
 
 
-def binding_ids(dispositions) -> set[str]:
-    """The ids of every binding with one, and the outcome keys (outcome.NAME, made by the
-    cockpit from dispositions.yaml)."""
+def binding_keys(dispositions) -> dict[str, tuple[str, frozenset[str]]]:
+    """Every binding id -> (the class whose keys it shares, its default keys); the outcome keys
+    (outcome.NAME, made by the cockpit from dispositions.yaml) belong to the cockpit."""
     from textual.binding import Binding
     from textual.dom import DOMNode
 
-    ids = {f"outcome.{o.name}" for o in dispositions.outcomes}
+    out = {f"outcome.{o.name}": ("CockpitScreen", frozenset({o.key}))
+           for o in dispositions.outcomes}
     for name in _MODULES:
         for obj in vars(import_module(name)).values():
             if isinstance(obj, type) and issubclass(obj, DOMNode):
-                ids.update(b.id for b in obj.BINDINGS if isinstance(b, Binding) and b.id)
-    return ids
+                out.update((b.id, (obj.__name__, frozenset(k.strip() for k in b.key.split(","))))
+                           for b in obj.BINDINGS if isinstance(b, Binding) and b.id)
+    return out
+
+
+def binding_ids(dispositions) -> set[str]:
+    return set(binding_keys(dispositions))
 
 
 def check_keys(bundle) -> None:
@@ -32,12 +38,26 @@ def check_keys(bundle) -> None:
         return
     from dialer_tui import config
 
-    known = binding_ids(bundle.dispositions)
-    for name in bundle.settings.keys:
-        if name not in known:
-            path = config.settings_path(bundle.cfg_dir)
-            _, node = config.load_yaml(path)
-            close = sorted(k for k in known if k.split(".")[0] == name.split(".")[0])
-            raise config.error_at(path, node, ("keys", name),
-                                  f"unknown binding id {name!r}; known: "
-                                  f"{', '.join(close or sorted(known))} (see the help screen, ?)")
+    defaults = binding_keys(bundle.dispositions)
+    remap = bundle.settings.keys
+
+    def error(name: str, message: str):
+        path = config.settings_path(bundle.cfg_dir)
+        _, node = config.load_yaml(path)
+        return config.error_at(path, node, ("keys", name), message)
+
+    for name in remap:
+        if name not in defaults:
+            close = sorted(k for k in defaults if k.split(".")[0] == name.split(".")[0])
+            raise error(name, f"unknown binding id {name!r}; known: "
+                              f"{', '.join(close or sorted(defaults))} (see the help screen, ?)")
+    # A remapped key must not land on another binding of the same screen: the other would win
+    # or lose silently ("outcome.no_answer: '1'" beside meeting_booked's 1).
+    for name, key in remap.items():
+        scope = defaults[name][0]
+        wanted = {k.strip() for k in key.split(",")}
+        for other, (other_scope, keys) in defaults.items():
+            now = {k.strip() for k in remap[other].split(",")} if other in remap else keys
+            if other != name and other_scope == scope and wanted & now:
+                raise error(name, f"key {sorted(wanted & now)[0]!r} is already {other}'s on "
+                                  "the same screen; remap that one too, or pick another key")

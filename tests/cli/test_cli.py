@@ -25,7 +25,9 @@ Zoe,Roy,Roy Clinics,Director,Healthcare,CA,US,310-555-0104,,zoe@roy.example
 
 def run(*args: str, db: Path, input_: str | None = None, env: dict | None = None,
         check: bool = True) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "DIALER_TUI_DB": str(db), "DIALER_TUI_CONFIG": str(db.parent / "cfg"),
+    cfg = db.parent / "cfg"  # a named config folder must exist (config.config_dir)
+    cfg.mkdir(exist_ok=True)
+    full_env = {**os.environ, "DIALER_TUI_DB": str(db), "DIALER_TUI_CONFIG": str(cfg),
                 **(env or {})}
     proc = subprocess.run([sys.executable, "-m", "dialer_tui", *args], capture_output=True,
                           text=True, env=full_env, input=input_, timeout=120)
@@ -136,7 +138,7 @@ def test_dnc_add_blocks_the_number(db):
 def test_check_passes_on_shipped_files_and_names_file_and_line_of_a_broken_one(db):
     assert "ok" in run("check", db=db).stdout
     cfg = db.parent / "cfg"
-    cfg.mkdir()
+    cfg.mkdir(exist_ok=True)
     (cfg / "dispositions.yaml").write_text("outcomes:\n  - name: x\n    key: '1'\n    lable: X\n")
     proc = run("check", db=db, check=False)
     assert proc.returncode == 2
@@ -145,7 +147,7 @@ def test_check_passes_on_shipped_files_and_names_file_and_line_of_a_broken_one(d
 
 def test_check_names_an_unknown_binding_id_in_settings_keys(db):
     cfg = db.parent / "cfg"
-    cfg.mkdir()
+    cfg.mkdir(exist_ok=True)
     settings = cfg / "settings.yaml"
     settings.write_text("rep_name: Sam\nkeys:\n  outcome.meeting_booked: f1\n"
                         "  cockpit.serach: ctrl+f\n", encoding="utf-8")
@@ -334,3 +336,45 @@ def test_a_closed_pipe_ends_the_output_quietly(tmp_path):
     proc.stdout.close()  # what `| head -1` does
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 141 and "Traceback" not in err, err
+
+
+def test_nonsense_numbers_paths_and_bytes_are_one_line_and_exit_2(db, tmp_path):
+    cases = [
+        (("why", str(2**64)), "a prospect id must be between 1 and"),
+        (("queue", "--at", "0001-01-01T00:00:00"), "the year must be between 1971 and 2199"),
+        (("log", "1", "no_answer", "--at", "9999-12-31T23:00:00"), "the year must be between"),
+        (("next", "--rep", "x", "--lease-minutes", "99999999999"), "between 1 and 1440"),
+        (("next", "--rep", "x", "--lease-minutes", "-5"), "between 1 and 1440"),
+        (("queue", "--limit", "0"), "between 1 and 10000"),
+        (("--config", str(tmp_path / "typo"), "queue"), "does not exist"),
+        (("lookup", "caf\udcff"), "is not valid UTF-8 text"),
+    ]
+    for args, message in cases:
+        proc = run(*args, db=db, check=False)
+        assert proc.returncode == 2 and message in proc.stderr, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr
+    (tmp_path / "cfg" / "settings.yaml").mkdir(parents=True, exist_ok=True)  # a folder where a file belongs
+    proc = run("queue", db=db, check=False)
+    assert proc.returncode == 2 and "settings.yaml is not a readable regular file" in proc.stderr
+
+
+def test_check_refuses_a_key_that_lands_on_another_binding_and_absurd_recycling(db):
+    cfg = db.parent / "cfg"
+    cfg.mkdir(exist_ok=True)
+    (cfg / "settings.yaml").write_text("keys:\n  outcome.no_answer: '1'\n", encoding="utf-8")
+    proc = run("check", db=db, check=False)
+    assert proc.returncode == 2
+    assert "settings.yaml:2:3: keys.outcome.no_answer: key '1' is already " \
+           "outcome.meeting_booked's" in proc.stderr
+    (cfg / "settings.yaml").write_text("keys:\n  outcome.no_answer: '1'\n"
+                                       "  outcome.meeting_booked: '0'\n", encoding="utf-8")
+    assert "ok" in run("check", db=db).stdout  # a swap is fine
+    (cfg / "settings.yaml").unlink()
+    from dialer_tui.config import DATA_DIR
+    shipped = (DATA_DIR / "dispositions.yaml").read_text(encoding="utf-8")
+    assert "recycle_days: 180" in shipped
+    (cfg / "dispositions.yaml").write_text(shipped.replace("recycle_days: 180",
+                                                           "recycle_days: 3000000", 1))
+    proc = run("check", db=db, check=False)
+    assert proc.returncode == 2 and "dispositions.yaml:" in proc.stderr
+    assert "recycle_days" in proc.stderr and "3650" in proc.stderr
