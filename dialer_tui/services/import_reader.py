@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from itertools import repeat
 
@@ -17,9 +18,26 @@ PARALLEL_MIN_ROWS = 20_000
 _worker_reader: ch.RowReader | None = None
 
 
-def _init_worker(reader: ch.RowReader) -> None:
+def _init_worker(reader: ch.RowReader, parent: int) -> None:
     global _worker_reader
     _worker_reader = reader
+    _die_with(parent)
+
+
+def _die_with(parent: int) -> None:
+    """A worker must not outlive the import: killed (SIGKILL, SIGTERM), the parent would leave
+    it blocked on a pipe write, holding the caller's stdout (`$(dialer-tui import ...)` then
+    hangs for good). Linux sends it SIGKILL when the parent dies; elsewhere the pool's own
+    shutdown is all there is."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
 
 
 def _read_chunk(chunk: list[tuple[int, bool, list[str]]], dirty: bool
@@ -64,7 +82,7 @@ def read_rows(records, reader: ch.RowReader, dirty: bool, total: int):
     # fork: the workers inherit the loaded modules and start at once; they never touch the
     # database (the parent's connections are not used in a child) and end with os._exit.
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"),
-                             initializer=_init_worker, initargs=(reader,)) as pool:
+                             initializer=_init_worker, initargs=(reader, os.getpid())) as pool:
         row_values = ch.RowValues
         for rows in pool.map(_read_chunk, _chunks(records, 2_000), repeat(dirty)):
             for line, cells, values in rows:
