@@ -50,10 +50,16 @@ def test_killing_an_import_leaves_no_worker_and_releases_stdout(tmp_path, how):
         time.sleep(0.02)
     assert len(workers) >= 2, "the import never started its readers"
     os.kill(proc.pid, how)
-    proc.wait(timeout=30)
-    out = proc.stdout.read()  # returns only once nobody holds the pipe any more
-    assert isinstance(out, bytes)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(w) for w in workers):
-        time.sleep(0.05)
-    assert not [w for w in workers if _alive(w)], "a reader outlived the import"
+    try:
+        # returns only once nobody holds the pipe any more: what `$(dialer-tui import)` needs
+        proc.communicate(timeout=30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(w) for w in workers):
+            time.sleep(0.05)
+        assert not [w for w in workers if _alive(w)], "a reader outlived the import"
+    except subprocess.TimeoutExpired:
+        pytest.fail("the import's stdout is still held open by a reader after it was killed")
+    finally:
+        for w in workers:  # never leave one behind for the rest of the suite
+            if _alive(w):
+                os.kill(w, signal.SIGKILL)
