@@ -68,6 +68,20 @@ def _bounded(low: int, high: int, what: str) -> Callable[[str], int]:
 PROSPECT_ID = _bounded(1, 2**63 - 1, "a prospect id")
 
 
+def _where(db: str | None) -> str:
+    """The store a message may name: a path, or a URL with its password hidden."""
+    from sqlalchemy.engine import make_url
+
+    from dialer_tui.store.engine import resolve_url
+
+    try:
+        url = make_url(resolve_url(db))
+    except Exception:  # noqa: BLE001 - a message about a message: never fail here
+        return "the database"
+    return url.database or "" if url.get_backend_name() == "sqlite" else \
+        url.render_as_string(hide_password=True)
+
+
 def _engine(args):
     from dialer_tui.store.engine import make_engine
 
@@ -517,7 +531,10 @@ def main(argv: list[str] | None = None) -> int:
         from sqlalchemy.exc import SQLAlchemyError
 
         if isinstance(exc, SQLAlchemyError):
-            sys.stderr.write(f"dialer-tui: database error: {exc.__class__.__name__}: "
-                             f"{str(exc).splitlines()[0]}\n")
+            # The driver's own words (not the statement, whose parameters are prospect data),
+            # and where: the file, or the URL without its password.
+            said = str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["?"]
+            sys.stderr.write(visible(f"dialer-tui: database error at {_where(args.db)}: "
+                                     f"{said[0]}") + "\n")
             return EXIT_FAIL
         raise

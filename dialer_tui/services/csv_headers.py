@@ -371,6 +371,7 @@ def parse_phone_fast(raw: str, region: str) -> tuple[str, str, str, str] | str:
 
 
 ONLY_CONTROLS = "the row held nothing but control characters and escape codes"
+MAX_CELL = 128 * 1024  # characters: beyond this a cell is not prospect data; its row is rejected
 
 
 @dataclass(slots=True)
@@ -424,6 +425,9 @@ class RowReader:
                 cells[i], changed = clean(value)
                 if changed:
                     notes.append(f"control characters removed from {self.headers[i]!r}")
+        if (big := next((i for i, c in enumerate(cells) if len(c) > MAX_CELL), None)) is not None:
+            return RowValues({}, [], "", {}, [], [("", f"the {self.headers[big]!r} cell is "
+                                                       f"over {MAX_CELL // 1024} KiB")])
         if not any(cells):
             if notes:  # it held only escape codes: rejected with that reason, never dropped
                 return RowValues({}, [], "", {}, [], [("", ONLY_CONTROLS)])

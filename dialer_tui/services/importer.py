@@ -35,6 +35,9 @@ from dialer_tui.services.import_store import ImportStore
 BATCH_ROWS = 5000
 FIRST_LOAD_MIN_ROWS = 10_000  # a first import this large builds its indexes once, at the end
 MAX_RECORD_LINES = 200  # a quoted field this long is an unbalanced double quote, not data
+# The csv module refuses a field over 128 KiB with an error that ends the whole file; read up to
+# 16 MiB and let RowReader reject just the row with the oversized cell (ch.MAX_CELL).
+csv.field_size_limit(16 * 1024 * 1024)
 _BINARY_MAGIC = {b"PK\x03\x04": "a ZIP or Excel .xlsx file", b"\xd0\xcf\x11\xe0": "an Excel .xls",
                  b"%PDF": "a PDF file", b"\x89PNG": "a PNG image", b"\x1f\x8b": "a gzip file",
                  b"SQLite format": "an SQLite database"}
@@ -249,9 +252,9 @@ def _import_rows(records, reader: ch.RowReader, store: ImportStore, dirty: bool,
         if row.notes:
             result.warnings.extend(f"row {line}: {note}" for note in row.notes)
         if not row.usable:
-            detail = "; ".join(f"phone {raw!r}: {why}" if raw else why
-                               for raw, why in row.phone_errors)
-            reason = "no valid phone number or email" + (f" ({detail})" if detail else "")
+            detail = "; ".join(f"phone {raw!r}: {why}" for raw, why in row.phone_errors if raw)
+            reason = "; ".join(why for raw, why in row.phone_errors if not raw) or (
+                "no valid phone number or email" + (f" ({detail})" if detail else ""))
             result.rejects.append(Reject(line, reason))
             rejected.append([*cells, str(line), reason])
             continue

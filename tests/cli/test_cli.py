@@ -378,3 +378,15 @@ def test_check_refuses_a_key_that_lands_on_another_binding_and_absurd_recycling(
     proc = run("check", db=db, check=False)
     assert proc.returncode == 2 and "dispositions.yaml:" in proc.stderr
     assert "recycle_days" in proc.stderr and "3650" in proc.stderr
+
+
+def test_database_errors_name_the_store_never_the_password_or_a_traceback(tmp_path):
+    garbage = tmp_path / "not-a-db.db"
+    garbage.write_bytes(b"this is not an SQLite database, just text\n" * 100)
+    proc = run("queue", db=garbage, check=False)
+    assert proc.returncode in (1, 2) and "Traceback" not in proc.stderr
+    assert str(garbage) in proc.stderr and "not a database" in proc.stderr
+    url = "postgresql+psycopg://rep:s3cr3t-pw@127.0.0.1:1/list"  # nothing listens on port 1
+    proc = run("queue", db=tmp_path / "x.db", env={"DIALER_TUI_DB": url}, check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "s3cr3t-pw" not in proc.stderr and "rep:***@127.0.0.1:1/list" in proc.stderr

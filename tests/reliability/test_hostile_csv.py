@@ -37,7 +37,7 @@ PHONES = ["(212) 736-5000", "212.736.5001 x12", "+1 312 736 0002", "'+1305555010
           "(000) 000-0000", "212-736-5003; 212-736-5004", "tel:+12127365005"]
 EMAILS = ["a@b.co", "A@B.CO", "x.y+z@example.com", "'q@r.st", "bad@", "@bad", "a@b",
           "Name <n@m.io>", "x@y.com; z@w.org"]
-HUGE = ["x" * 100_000, "ab " * 33_334, "1" * 100_000, "é" * 100_000, "a@" * 50_000,
+HUGE = ["x" * 140_000, "x" * 100_000, "ab " * 33_334, "1" * 100_000, "é" * 100_000, "a@" * 50_000,
         "line\n" * 250]
 ANCHOR = "Zq9"  # plain ASCII that survives every encoding and every scrub: the row is not blank
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -250,3 +250,16 @@ def test_a_100k_character_field_in_any_column_imports_quickly(tmp_path, column):
     engine.dispose()
     assert result.imported + result.rejected == 1
     assert elapsed < 1.0, f"{column}: {elapsed:.1f}s for one row"
+
+
+def test_a_cell_over_128_kib_rejects_its_row_not_the_file(tmp_path):
+    path = tmp_path / "oversize.csv"
+    path.write_text("First Name,Phone,Notes\nAnn,(212) 736-5000,fine\n"
+                    f"Bob,(212) 736-5001,{'n' * 200_000}\nCy,(212) 736-5002,\n", encoding="utf-8")
+    engine = make_engine(tmp_path / "t.db")
+    result = import_csv(engine, path, region="US", rejects_path=tmp_path / "rejects.csv")
+    engine.dispose()
+    assert result.summary() == {"imported": 2, "merged": 0, "rejected": 1}
+    assert [(r.row, r.reason) for r in result.rejects] == [
+        (3, "the 'Notes' cell is over 128 KiB")]
+    assert "Bob" in (tmp_path / "rejects.csv").read_text(encoding="utf-8")
