@@ -93,11 +93,12 @@ def _node_at(node: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
 def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     """Parse a YAML file; a syntax error becomes a ConfigError with line and column."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(path, "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, f"cannot read: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(path, f"cannot read: {exc.strerror or exc}") from None
+    text = _decode_yaml(path, raw)
     loader = _Loader(text)
     try:  # one parse: the node tree (for error lines) and the data built from it
         node = loader.get_single_node()
@@ -115,11 +116,40 @@ def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
                           line=mark.line + 1 if mark else None,
                           column=mark.column + 1 if mark else None,
                           key=_key_before(text, mark)) from None
+    except yaml.reader.ReaderError as exc:  # a control character such as NUL: where it is
+        line, column = _line_col(text, exc.position)
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise ConfigError(path, f"character U+{char:04X} is not allowed in YAML (a control "
+                          "character; remove it)", line=line, column=column) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(path, f"YAML error: {exc}") from None
+        raise ConfigError(path, f"YAML error: {' '.join(str(exc).split())}") from None
     finally:
         loader.dispose()
     return data, node
+
+
+def _line_col(text: str, position: int) -> tuple[int, int]:
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
+def _decode_yaml(path: Path, raw: bytes) -> str:
+    """UTF-8 (a BOM is fine), or UTF-16 with its BOM as Windows editors save it; anything else
+    is named with the line and column of the first byte that is not UTF-8."""
+    import codecs
+
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ConfigError(path, "starts like UTF-16 but is not; save it as UTF-8") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(path, f"byte 0x{raw[exc.start]:02x} is not UTF-8 text; save the "
+                          "file as UTF-8", line=line, column=column) from None
 
 
 def _key_before(text: str, mark: yaml.Mark | None) -> str:

@@ -390,3 +390,17 @@ def test_database_errors_name_the_store_never_the_password_or_a_traceback(tmp_pa
     proc = run("queue", db=tmp_path / "x.db", env={"DIALER_TUI_DB": url}, check=False)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "s3cr3t-pw" not in proc.stderr and "rep:***@127.0.0.1:1/list" in proc.stderr
+
+
+def test_yaml_with_nul_bad_bytes_or_utf16_is_named_by_line_and_column(db):
+    cfg = db.parent / "cfg"
+    settings = cfg / "settings.yaml"
+    settings.write_bytes(b"rep_name: Sam\nregion: U\x00S\n")
+    proc = run("check", db=db, check=False)
+    assert proc.returncode == 2
+    assert f"{settings}:2:10: character U+0000 is not allowed in YAML" in proc.stderr
+    settings.write_bytes(b"rep_name: S\xffam\n")
+    proc = run("check", db=db, check=False)
+    assert proc.returncode == 2 and f"{settings}:1:12: byte 0xff is not UTF-8" in proc.stderr
+    settings.write_bytes("rep_name: Sam\nregion: GB\n".encode("utf-16"))  # Notepad's "Unicode"
+    assert "ok" in run("check", db=db).stdout
