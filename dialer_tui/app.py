@@ -18,6 +18,7 @@ gc.disable()
 import pickle  # noqa: E402
 import threading  # noqa: E402
 from datetime import datetime, timezone, tzinfo  # noqa: E402
+from pathlib import Path  # noqa: E402
 from typing import TYPE_CHECKING, Any, Callable  # noqa: E402
 
 from textual.app import App  # noqa: E402
@@ -35,10 +36,14 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from dialer_tui.services.cockpit import ProspectView
+    from dialer_tui.services.journal import Journal
 
 gc.freeze()
 if _GC_WAS_ENABLED:
     gc.enable()
+
+
+REPLAY_S = 5.0  # how often outcomes kept in the local journal are offered to the database again
 
 
 class DialerApp(App[None]):
@@ -50,7 +55,8 @@ class DialerApp(App[None]):
     def __init__(self, *, engine: Engine | None = None, bundle: Bundle, rep: str = "",
                  clock: Callable[[], datetime] | None = None,
                  open_engine: Callable[[], Engine] | None = None,
-                 first_reader: FirstPageReader | None = None) -> None:
+                 first_reader: FirstPageReader | None = None,
+                 journal_path: Path | None = None) -> None:
         """`engine`, or `open_engine` to open it after the first frame, with `first_reader` (a
         forked child, services/first_page.py) reading the first screenful meanwhile: the CLI's
         way, which keeps SQLAlchemy's imports out of the time to the first frame."""
@@ -66,6 +72,11 @@ class DialerApp(App[None]):
         self.rep_zone: tzinfo = real_clock.local_zone(self.now())
         self.stats = SessionStats(started_at=self.now())
         self.first_frame_shown = False
+        # Outcomes the database could not take, kept on this machine (services/journal.py).
+        self._journal_path, self._journal = journal_path, None
+        self.pending = 0  # how many wait in the journal
+        self.store_problem = ""  # what the database last said when it failed
+        self._replay_timer: Any = None
 
     @property
     def engine(self) -> Engine:
@@ -127,7 +138,50 @@ class DialerApp(App[None]):
                 self._first_view = self._first_reader.view()  # the cockpit takes it next
                 self._first_reader.close()  # and reap the child
                 self._first_reader = None
+            if self.journal.pending():  # kept by an earlier session: write them now
+                self.offline("outcomes kept from an earlier session", count=0)
         resume_gc()  # after those imports: their objects are frozen with the rest (startup.py)
+
+    # --- the local journal ----------------------------------------------------------------
+    @property
+    def journal(self) -> Journal:
+        if self._journal is None:
+            from dialer_tui.services.journal import Journal, journal_path_for
+
+            self._journal = Journal(self._journal_path or journal_path_for(self.engine))
+        return self._journal
+
+    def offline(self, said: str, count: int = 1) -> None:
+        """An outcome went to the journal (`count`); replay it every REPLAY_S seconds."""
+        self.pending += count
+        self.pending = max(self.pending, len(self.journal.pending()))
+        self.store_problem = said
+        if self._replay_timer is None:
+            self._replay_timer = self.set_interval(REPLAY_S, self._replay)
+        self._header_changed()
+
+    def _replay(self) -> None:
+        self.run_worker(self._replay_work, thread=True, group="journal", exclusive=True,
+                        exit_on_error=False)
+
+    def _replay_work(self) -> None:
+        done, left, said = self.journal.replay(self.engine, self.bundle)
+        self.call_from_thread(self._replayed, done, left, said)
+
+    def _replayed(self, done: int, left: int, said: str) -> None:
+        self.pending, self.store_problem = left, said if left else ""
+        if not left and self._replay_timer is not None:
+            self._replay_timer.stop()
+            self._replay_timer = None
+        if done:
+            self.notify(f"{done} outcome{'s' if done > 1 else ''} kept on this machine now "
+                        "written to the database", title="Back online", markup=False)
+        self._header_changed()
+
+    def _header_changed(self) -> None:
+        for screen in self.screen_stack:
+            if hasattr(screen, "update_header"):
+                screen.update_header()
 
     def get_default_screen(self) -> Screen:
         """The cockpit is the first screen (not pushed over Textual's blank default one, which

@@ -153,7 +153,8 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
     def update_header(self) -> None:
         app = self.app
         self.query_one(SessionHeader).show(app.stats, rep=app.rep, now=app.now(),  # type: ignore[attr-defined]
-                                           queue_size=len(self.query_one(QueueList).items))
+                                           queue_size=len(self.query_one(QueueList).items),
+                                           pending=app.pending, problem=app.store_problem)  # type: ignore[attr-defined]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in NEEDS_PROSPECT and self.current_id is None:

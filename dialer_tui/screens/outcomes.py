@@ -94,7 +94,11 @@ class OutcomeActions:
 
     def log_touch(self, disp: Outcome, *, callback: str | None = None,
             referral: ReferralForm | None = None) -> None:
-        """Commit the touch, then acknowledge and move on (in that order)."""
+        """Commit the touch, then acknowledge and move on (in that order). When the database
+        cannot take it (a full disk, a server away), the outcome is kept in the local journal
+        instead, said so, and written later (services/journal.py)."""
+        from sqlalchemy.exc import SQLAlchemyError
+
         from dialer_tui.services.calling import OutcomeError, log_outcome
 
         app = self.app  # type: ignore[attr-defined]
@@ -105,16 +109,18 @@ class OutcomeActions:
         script = view.script if view else None
         who = self._who()
         self.hold_gc()  # type: ignore[attr-defined]
-        try:
-            with self._session() as s:
-                logged = log_outcome(
-                    s, app.bundle, prospect_id=pid, outcome=disp.name, at=app.now(),
+        what = dict(outcome=disp.name, at=app.now(), callback=callback, rep=app.rep,
                     phone=self.phone if disp.is_call and self.phone else None,  # type: ignore[attr-defined]
-                    callback=callback, rep=app.rep,
                     template_id=script.voicemail_id if script and disp.channel == "voicemail"
                     else "",
                     value_prop_id=script.value_prop.persona if script and disp.connect else "",
                     override=self.overrides.get(pid, "") if disp.is_call else "")
+        try:
+            with self._session() as s:
+                logged = log_outcome(s, app.bundle, prospect_id=pid, **what)
+        except SQLAlchemyError as exc:
+            self._keep_locally(disp, pid, who, what, exc, referral is not None)
+            return
         except OutcomeError as exc:
             if callback is not None:  # ask again, saying what was wrong with the words
                 self._ask_callback(disp, str(exc), callback)
@@ -152,6 +158,32 @@ class OutcomeActions:
             # Once the next prospect is painted: launching the dialer (a fork, or the browser
             # lookup behind tel:) would hold up that frame.
             self.call_after_refresh(self.action_dial)  # type: ignore[attr-defined]
+
+    def _keep_locally(self, disp: Outcome, pid: int, who: str, what: dict, exc: Exception,
+                      referral: bool) -> None:
+        from dialer_tui.services.journal import Pending, first_line
+
+        app = self.app  # type: ignore[attr-defined]
+        said = first_line(exc)
+        entry = Pending(Pending.new_id(), pid, **{**what, "at": what["at"].isoformat()})
+        try:
+            app.journal.append(entry)
+        except OSError as err:  # the disk under the journal is full too: say it, stay here
+            self.acknowledge(f"NOT SAVED: {disp.label.lower()} for {who}. The database said "
+                             f"{said!r} and the local journal {err.strerror or err}; note it "
+                             "by hand, then press the key again", style="bold red")
+            return
+        app.stats.record(disp)
+        app.offline(said)
+        extra = " (the referral itself was not kept: add it again later)" if referral else ""
+        self.acknowledge(f"Kept on this machine: {disp.label.lower()} for {who}; written to the "
+                         f"database once it is back (it said: {said}){extra}",
+                         style="bold yellow")
+        if disp.is_call:
+            self.overrides.pop(pid, None)
+        self.chosen.pop(pid, None)  # type: ignore[attr-defined]
+        self.advance(drop=True)  # type: ignore[attr-defined]
+        self.update_header()  # type: ignore[attr-defined]
 
     def _start_note(self, touch_id: int) -> None:
         from textual.widgets import Input

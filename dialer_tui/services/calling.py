@@ -113,7 +113,8 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
                 at: datetime, phone: str | None = None, note: str = "",
                 callback: str | None = None, rep: str = "", template_id: str = "",
                 value_prop_id: str = "", objection_id: str = "", duration_s: int | None = None,
-                session_id: int | None = None, override: str = "", commit: bool = True) -> Logged:
+                session_id: int | None = None, override: str = "", client_id: str = "",
+                commit: bool = True) -> Logged:
     """Record one touch and apply its consequences; committed before returning.
 
     A call the rules did not allow at `at` is logged all the same (it happened), with a warning
@@ -166,7 +167,7 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
                   outcome=disp.name, started_at=at, duration_s=duration_s, note=note,
                   counts_attempt=disp.attempt, connected=disp.connect, template_id=template_id,
                   value_prop_id=value_prop_id, objection_id=objection_id, rep=rep,
-                  compliance=compliance, session_id=session_id)
+                  compliance=compliance, client_id=client_id, session_id=session_id)
     session.add(touch)
     session.flush()
 

@@ -42,8 +42,12 @@ def _v2_to_v3(conn: Connection) -> None:
 
 
 def _v3_to_v4(conn: Connection) -> None:
-    """v4: a call outside the rules says so on its touch (and who overrode the gate, and why)."""
-    _add_columns(conn, "touch", {"compliance": "TEXT NOT NULL DEFAULT ''"})
+    """v4: a call outside the rules says so on its touch (and who overrode the gate, and why);
+    an outcome replayed from the cockpit's local journal is known by its client id."""
+    _add_columns(conn, "touch", {"compliance": "TEXT NOT NULL DEFAULT ''",
+                                 "client_id": "VARCHAR NOT NULL DEFAULT ''"})
+    conn.execute(text("CREATE UNIQUE INDEX IF NOT EXISTS ux_touch_client_id ON touch (client_id) "
+                      "WHERE client_id != ''"))
 
 
 # STEPS[n] upgrades a database from version n to n + 1.

@@ -158,7 +158,10 @@ class PhoneNumber(SQLModel, table=True):
 
 class Touch(SQLModel, table=True):
     __tablename__ = "touch"
-    __table_args__ = (Index("ix_touch_prospect_time", "prospect_id", "started_at"),)
+    __table_args__ = (Index("ix_touch_prospect_time", "prospect_id", "started_at"),
+                      Index("ux_touch_client_id", "client_id", unique=True,
+                            sqlite_where=text("client_id != ''"),
+                            postgresql_where=text("client_id != ''")))
     id: Optional[int] = Field(default=None, primary_key=True)
     prospect_id: int = Field(foreign_key="prospect.id")
     phone_id: Optional[int] = Field(default=None, foreign_key="phone_number.id")
@@ -179,6 +182,9 @@ class Touch(SQLModel, table=True):
     # A call the calling-hours gate would have refused: why it was blocked at that instant, and
     # who overrode it and why ("" for a call the rules allowed). Shown in history and exports.
     compliance: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # The id the cockpit gave an outcome it had to keep in its local journal (services/journal.py):
+    # a replay finds it here and writes nothing twice. "" for every other touch.
+    client_id: str = ""
     session_id: Optional[int] = Field(default=None, foreign_key="calling_session.id")
     # What `u` (undo) needs to put back: the prospect's fields before, numbers flagged, entries
     # added. JSON written by services.calling; empty once undone or for imported history.

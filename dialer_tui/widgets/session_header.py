@@ -48,7 +48,8 @@ class SessionStats:
 class SessionHeader(Static):
     """One line of figures; `show` is called by the cockpit after every outcome and each minute."""
 
-    def show(self, stats: SessionStats, *, rep: str, now: datetime, queue_size: int) -> None:
+    def show(self, stats: SessionStats, *, rep: str, now: datetime, queue_size: int,
+             pending: int = 0, problem: str = "") -> None:
         out = Text()
         out.append(" dialer-tui ", style="bold reverse")
         if rep:
@@ -59,6 +60,10 @@ class SessionHeader(Static):
                  ("meetings", str(stats.meetings)),
                  ("dials/h", f"{stats.dials_per_hour(now):.1f}"),
                  ("queue", str(queue_size))]
+        if pending or problem:  # first: on a narrow terminal the end of the line is cut
+            out.append(f"  OFFLINE: {pending} kept on this machine", style="bold reverse red")
+            if problem:
+                out.append(f" ({safe.one_line(problem)[:60]})", style="red")
         for label, value in parts:
             out.append(f"  {label} ", style="dim")
             out.append(value, style="bold")

@@ -1,0 +1,82 @@
+"""The database cannot take an outcome (a full disk, a read-only file, a server away): the
+cockpit keeps it in the local journal, says so, moves on, and writes it once the database is
+back, exactly once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import event
+from sqlmodel import Session, select
+
+from dialer_tui.app import DialerApp
+from dialer_tui.services.journal import Journal, Pending
+from dialer_tui.store.engine import make_engine
+from dialer_tui.store.models import Touch
+
+from .conftest import PINNED, screen_text, settle, touches
+
+
+def refuse_writes(engine):
+    """Every new connection refuses writes, as a full disk or a read-only file does."""
+    def query_only(dbapi_connection, _record):
+        dbapi_connection.execute("PRAGMA query_only = ON")
+
+    event.listen(engine, "connect", query_only)
+    engine.dispose()
+    return lambda: (event.remove(engine, "connect", query_only), engine.dispose())
+
+
+async def test_an_outcome_the_database_refuses_is_kept_and_written_when_it_is_back(
+        engine, bundle, tmp_path, db_path):
+    checker = make_engine(db_path)  # sees the file as another process would
+    journal = tmp_path / "journal.jsonl"
+    app = DialerApp(engine=engine, bundle=bundle, rep="tester", clock=lambda: PINNED,
+                    journal_path=journal)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        first = app.screen.current_id
+        back = refuse_writes(engine)
+        await pilot.press("5")  # no answer
+        await settle(pilot, app)
+        assert app.is_running and app.screen.current_id != first  # the session goes on
+        ack = app.screen.query_one("#ack").content.plain
+        assert ack.startswith("Kept on this machine: no answer for")
+        assert "readonly database" in ack
+        assert "OFFLINE: 1 kept on this machine" in screen_text(app)
+        assert touches(checker, first) == []
+        [kept] = Journal(journal).pending()
+        assert (kept.prospect_id, kept.outcome, kept.rep) == (first, "no_answer", "tester")
+        assert (journal.stat().st_mode & 0o777) == 0o600
+
+        app._replay()  # what the timer does every few seconds: still refused, still kept
+        await settle(pilot, app)
+        assert len(Journal(journal).pending()) == 1 and app.pending == 1
+
+        back()
+        app._replay()
+        await settle(pilot, app)
+        assert app.pending == 0 and not journal.exists()
+        assert "OFFLINE" not in screen_text(app)
+    [touch] = touches(engine, first)
+    assert touch.outcome == "no_answer" and touch.started_at == PINNED
+    assert touch.client_id == kept.client_id
+
+
+def test_a_replay_writes_each_kept_outcome_once(engine, bundle, tmp_path):
+    with Session(engine) as s:
+        pid = s.exec(select(Touch.prospect_id)).first()  # none yet
+    assert pid is None
+    from .test_history_stats import ids_of
+
+    dana = ids_of(engine)["Dana"]
+    journal = Journal(tmp_path / "j.jsonl")
+    entry = Pending(Pending.new_id(), dana, "left_voicemail", PINNED.isoformat(), rep="tester")
+    journal.append(entry)
+    journal.append(entry)  # the same outcome twice: a crash between write and journal trim
+    later = Pending(Pending.new_id(), dana, "no_answer",
+                    (PINNED + timedelta(days=2)).isoformat(), rep="tester")
+    journal.append(later)
+    assert journal.replay(engine, bundle) == (3, 0, "")
+    assert [t.outcome for t in touches(engine, dana)] == ["no_answer", "left_voicemail"]
+    assert journal.pending() == []
