@@ -139,7 +139,7 @@ class DialerApp(App[None]):
                 self._first_reader.close()  # and reap the child
                 self._first_reader = None
             if self.journal.pending():  # kept by an earlier session: write them now
-                self.offline("outcomes kept from an earlier session", count=0)
+                self.offline("outcomes kept from an earlier session")
         resume_gc()  # after those imports: their objects are frozen with the rest (startup.py)
 
     # --- the local journal ----------------------------------------------------------------
@@ -151,11 +151,9 @@ class DialerApp(App[None]):
             self._journal = Journal(self._journal_path or journal_path_for(self.engine))
         return self._journal
 
-    def offline(self, said: str, count: int = 1) -> None:
-        """An outcome went to the journal (`count`); replay it every REPLAY_S seconds."""
-        self.pending += count
-        self.pending = max(self.pending, len(self.journal.pending()))
-        self.store_problem = said
+    def offline(self, said: str) -> None:
+        """Outcomes wait in the journal: say so, and replay it every REPLAY_S seconds."""
+        self.pending, self.store_problem = len(self.journal.pending()), said
         if self._replay_timer is None:
             self._replay_timer = self.set_interval(REPLAY_S, self._replay)
         self._header_changed()

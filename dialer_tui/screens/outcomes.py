@@ -140,9 +140,7 @@ class OutcomeActions:
             except (PhoneError, ValueError, LookupError) as exc:
                 app.notify(f"Outcome logged, but the referral was not saved: {exc}",
                            severity="error", markup=False)
-        if disp.is_call:
-            self.overrides.pop(pid, None)
-        self.chosen.pop(pid, None)  # type: ignore[attr-defined]  # next time: the queue's pick
+        self._forget_choices(pid, disp)
         app.stats.record(disp)
         self.undo_stack.append(_Undo(logged.touch_id, pid, self.current_item, disp, who))  # type: ignore[attr-defined]
         nxt = f" - next: {logged.next_label}" if logged.next_label else ""
@@ -179,11 +177,16 @@ class OutcomeActions:
         self.acknowledge(f"Kept on this machine: {disp.label.lower()} for {who}; written to the "
                          f"database once it is back (it said: {said}){extra}",
                          style="bold yellow")
+        self._forget_choices(pid, disp)
+        self.advance(drop=True)  # type: ignore[attr-defined]
+        self.update_header()  # type: ignore[attr-defined]
+
+    def _forget_choices(self, pid: int, disp: Outcome) -> None:
+        """An outcome was logged: an override served its call, and next time the queue picks
+        the number again."""
         if disp.is_call:
             self.overrides.pop(pid, None)
         self.chosen.pop(pid, None)  # type: ignore[attr-defined]
-        self.advance(drop=True)  # type: ignore[attr-defined]
-        self.update_header()  # type: ignore[attr-defined]
 
     def _start_note(self, touch_id: int) -> None:
         from textual.widgets import Input
@@ -263,14 +266,26 @@ class OutcomeActions:
 
     @work(thread=True, group="dial", exclusive=True, exit_on_error=False)
     def _check_then(self, prospect_id: int, phone: str, then) -> None:
+        """The gate, asked off the UI thread; `then(check)` back on it."""
+        from sqlmodel import Session
+
         from dialer_tui.services.gate import check_dial
         from dialer_tui.store.engine import reader
 
-        app = self.app  # type: ignore[attr-defined]
-        from sqlmodel import Session
+        from sqlalchemy.exc import SQLAlchemyError
 
-        with Session(reader(app.engine)) as s:
-            check = check_dial(s, app.bundle, prospect_id=prospect_id, at=app.now(), e164=phone)
+        from dialer_tui.services.journal import first_line
+
+        app = self.app  # type: ignore[attr-defined]
+        try:
+            with Session(reader(app.engine)) as s:
+                check = check_dial(s, app.bundle, prospect_id=prospect_id, at=app.now(),
+                                   e164=phone)
+        except (LookupError, SQLAlchemyError) as exc:  # no rules checked: no dial
+            why = str(exc) if isinstance(exc, LookupError) else (
+                f"the calling rules could not be checked (database: {first_line(exc)})")
+            app.call_from_thread(self.acknowledge, f"Not dialled: {why}", None, "bold red")
+            return
         app.call_from_thread(then, check)
 
     def _dial_checked(self, check, override: str = "") -> None:
