@@ -267,14 +267,12 @@ class OutcomeActions:
     @work(thread=True, group="dial", exclusive=True, exit_on_error=False)
     def _check_then(self, prospect_id: int, phone: str, then) -> None:
         """The gate, asked off the UI thread; `then(check)` back on it."""
+        from sqlalchemy.exc import SQLAlchemyError
         from sqlmodel import Session
 
         from dialer_tui.services.gate import check_dial
-        from dialer_tui.store.engine import reader
-
-        from sqlalchemy.exc import SQLAlchemyError
-
         from dialer_tui.services.journal import first_line
+        from dialer_tui.store.engine import reader
 
         app = self.app  # type: ignore[attr-defined]
         try:
