@@ -13,13 +13,19 @@ import contextlib
 import json
 import os
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 
 
+from dialer_tui.cli_values import (  # noqa: E402
+    PROSPECT_ID,
+    bounded,
+    column_map,
+    parse_instant,
+    where,
+)
 from dialer_tui.errors import InputError as UsageError  # noqa: E402
 from dialer_tui.screens.binding_ids import check_keys  # noqa: E402 - light until called
 from dialer_tui.text_safety import json_text, visible  # noqa: E402
@@ -34,52 +40,6 @@ def _out(text: str = "") -> None:
 def _json(obj: Any) -> None:
     sys.stdout.write(json_text(json.dumps(obj, ensure_ascii=False, indent=None, default=str))
                      + "\n")
-
-
-def parse_instant(text: str | None, what: str = "--at") -> datetime:
-    """ISO 8601; a time without an offset is read as UTC; none is the clock's now."""
-    if not text:
-        from dialer_tui.clock import system_now
-
-        return system_now()
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(f"{what} {text!r} is not an ISO 8601 time "
-                         "(e.g. 2026-11-26T14:05:00Z)") from None
-    if not 1971 <= value.year <= 2199:  # what the calendar arithmetic around it can hold
-        raise UsageError(f"{what} {text!r}: the year must be between 1971 and 2199")
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def _bounded(low: int, high: int, what: str) -> Callable[[str], int]:
-    """An argparse type: a whole number in [low, high], else a one-line error (exit 2)."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{what} must be between {low} and {high}")
-        return value
-    return parse
-
-
-PROSPECT_ID = _bounded(1, 2**63 - 1, "a prospect id")
-
-
-def _where(db: str | None) -> str:
-    """The store a message may name: a path, or a URL with its password hidden."""
-    from sqlalchemy.engine import make_url
-
-    from dialer_tui.store.engine import resolve_url
-
-    try:
-        url = make_url(resolve_url(db))
-    except Exception:  # noqa: BLE001 - a message about a message: never fail here
-        return "the database"
-    return url.database or "" if url.get_backend_name() == "sqlite" else \
-        url.render_as_string(hide_password=True)
 
 
 def _engine(args):
@@ -173,31 +133,11 @@ def cmd_demo(args) -> int:
     return EXIT_OK
 
 
-def _column_map(text: str | None) -> dict[str, str] | None:
-    """`--map "Correo=email,Nombre=full_name"` -> {header: field}, fields checked."""
-    if not text:
-        return None
-    from typing import get_args
-
-    from dialer_tui.config import ImportField
-    from dialer_tui.services.csv_headers import PHONE_KINDS
-
-    allowed = [*get_args(ImportField), "email", "phone", *PHONE_KINDS, "ignore"]
-    out = {}
-    for pair in text.split(","):
-        header, eq, field = pair.partition("=")
-        if not eq or not header.strip() or field.strip() not in allowed:
-            raise UsageError(f"--map {pair.strip()!r}: expected HEADER=FIELD, FIELD one of "
-                             + ", ".join(allowed))
-        out[header.strip()] = field.strip()
-    return out
-
-
 def cmd_import(args) -> int:
     from dialer_tui.services.csv_headers import vocabulary
     from dialer_tui.services.importer import import_csv
 
-    column_map, vocab = _column_map(args.map), vocabulary(_cfg(args))
+    mapping, vocab = column_map(args.map), vocabulary(_cfg(args))
     engine = _engine(args)
     progress = None
     if sys.stderr.isatty() and not args.json:
@@ -207,7 +147,7 @@ def cmd_import(args) -> int:
     result = import_csv(engine, Path(args.csv), region=args.region.upper(), dry_run=args.dry_run,
                         rejects_path=Path(args.rejects) if args.rejects else None,
                         progress=progress, source=Path(args.csv).name,
-                        now=parse_instant(args.at), column_map=column_map, vocab=vocab)
+                        now=parse_instant(args.at), column_map=mapping, vocab=vocab)
     if progress:
         sys.stderr.write("\n")
     if args.json:
@@ -450,11 +390,11 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "why":
             sp.add_argument("prospect_id", type=PROSPECT_ID)
         if name == "queue":
-            sp.add_argument("--limit", type=_bounded(1, 10_000, "--limit"), default=50)
+            sp.add_argument("--limit", type=bounded(1, 10_000, "--limit"), default=50)
         sp.add_argument("--json", action="store_true")
     sp = add("next", cmd_next, "claim the next prospect (team mode)", at="to claim at")
     sp.add_argument("--rep", required=True)
-    sp.add_argument("--lease-minutes", type=_bounded(1, 24 * 60, "--lease-minutes"),
+    sp.add_argument("--lease-minutes", type=bounded(1, 24 * 60, "--lease-minutes"),
                     default=None)
     sp.add_argument("--json", action="store_true")
     sp = add("log", cmd_log, "log an outcome", at="the touch happened at")
@@ -524,8 +464,8 @@ def main(argv: list[str] | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # as a shell reports a pipe's writer killed by SIGPIPE
     except OSError as exc:  # a full disk, a closed stdout, a file that cannot be written
-        where = f"{exc.filename}: " if exc.filename else ""
-        sys.stderr.write(visible(f"dialer-tui: error: {where}{exc.strerror or exc}") + "\n")
+        place = f"{exc.filename}: " if exc.filename else ""
+        sys.stderr.write(visible(f"dialer-tui: error: {place}{exc.strerror or exc}") + "\n")
         return EXIT_FAIL
     except Exception as exc:  # noqa: BLE001 - a message, not a traceback, for the user
         from sqlalchemy.exc import SQLAlchemyError
@@ -534,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
             # The driver's own words (not the statement, whose parameters are prospect data),
             # and where: the file, or the URL without its password.
             said = str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["?"]
-            sys.stderr.write(visible(f"dialer-tui: database error at {_where(args.db)}: "
+            sys.stderr.write(visible(f"dialer-tui: database error at {where(args.db)}: "
                                      f"{said[0]}") + "\n")
             return EXIT_FAIL
         raise
