@@ -309,9 +309,6 @@ def claim_next(session: Session, bundle: Bundle, *, rep: str, at: datetime,
     for item in build_queue(session, bundle, at=at, limit=50, rep=rep):
         if item.prospect_id in held:
             continue  # "next" moves on; the rep's earlier lease runs out or ends with an outcome
-        if item.channel == "call" and not check_dial(session, bundle, prospect_id=item.prospect_id,
-                                                     at=at, e164=item.phone).allowed:
-            continue  # the gate, asked at the claim: nothing handed out that `why` would refuse
         if postgres:  # skip rows another rep is claiming right now instead of queueing on them
             locked = session.execute(
                 select(Prospect.id).where(col(Prospect.id) == item.prospect_id)
@@ -323,9 +320,16 @@ def claim_next(session: Session, bundle: Bundle, *, rep: str, at: datetime,
                                    or_(col(Prospect.claim_expires_at).is_(None),
                                        col(Prospect.claim_expires_at) <= at))
             .values(claimed_by=rep, claim_expires_at=at + lease))
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            session.commit()
-            return item
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            continue  # another rep's meanwhile
+        if item.channel == "call" and not check_dial(session, bundle, prospect_id=item.prospect_id,
+                                                     at=at, e164=item.phone).allowed:
+            # The gate, asked once the row is ours (not for every candidate: that kept rows
+            # locked longer and let concurrent claimers run out of candidates): refused, let go.
+            session.rollback()
+            continue
+        session.commit()
+        return item
     session.commit()
     return None
 
