@@ -44,8 +44,10 @@ def header_key(header: str) -> str:
 
 
 def _alternation(words, *, anchored: bool = False) -> str:
+    """A regex matching any of `words` (folded), longest first; one that never matches when a
+    user's file leaves the list empty (an empty pattern would match every header)."""
     keys = sorted({header_key(w) for w in words if header_key(w)}, key=len, reverse=True)
-    return "|".join(("^" if anchored else "") + re.escape(k) for k in keys)
+    return "|".join(("^" if anchored else "") + re.escape(k) for k in keys) or "(?!)"
 
 
 _NOT_PHONE_RE = re.compile(r"note|type|fax|status|optout|donotcall|dnc|valid|verified|carrier|"
@@ -76,8 +78,8 @@ class Vocabulary:
                         raise ConfigError(path, f"{h!r} is listed under both "
                                           f"{fields[header_key(h)]} and {name}",
                                           key=f"fields.{name}.{lang}")
-        phone = "|".join(p for p in (_alternation(syn.phone_words),
-                                     _alternation(syn.phone_prefixes, anchored=True)) if p)
+        phone = (_alternation(syn.phone_words) + "|"
+                 + _alternation(syn.phone_prefixes, anchored=True))
         return cls(fields, frozenset(map(header_key, syn.first_or_full)),
                    frozenset(map(header_key, syn.last_or_full)),
                    tuple(sorted({header_key(p) for p in syn.prefixes}, key=len, reverse=True)),
