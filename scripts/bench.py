@@ -42,7 +42,7 @@ The figures (budget in brackets)
         (on a US holiday, 300 entries cost ~3x more); --real-clock runs the literal
         `python -m dialer_tui --db FILE` at the real time. Bytecode is cached (in the bench
         cache) as for an installed package; the first launch of each kind is a warm-up.
-    cold_start_ratio [<= 3]  cold_start_s over a bare Textual app (one Static) measured the
+    cold_start_ratio [<= 4]  cold_start_s over a bare Textual app (one Static) measured the
         same way, interleaved, in the same run.
     import_rows_per_s [>= 25,000] / import_ratio [>= 0.5]  import_csv of a 100k-row CSV from
         scripts/gen_csv.py (validation, dedupe) into an empty database; the ratio is over a bare
@@ -81,7 +81,7 @@ import make_bench_db as gen  # noqa: E402
 
 BUDGETS = {  # key: (limit, "max" = must not exceed, "min" = must reach)
     "outcome_p50_ms": (25.0, "max"), "outcome_p95_ms": (50.0, "max"), "queue_ms": (20.0, "max"),
-    "lookup_ms": (30.0, "max"), "cold_start_s": (1.0, "max"), "cold_start_ratio": (3.0, "max"),
+    "lookup_ms": (30.0, "max"), "cold_start_s": (1.0, "max"), "cold_start_ratio": (4.0, "max"),
     "import_rows_per_s": (25_000.0, "min"), "import_ratio": (0.5, "min"),
     "rss_mb": (200.0, "max"),
 }
