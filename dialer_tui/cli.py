@@ -134,7 +134,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from dialer_tui.services.csv_headers import vocabulary
+    from dialer_tui.services.header_map import vocabulary
     from dialer_tui.services.importer import import_csv
 
     mapping, vocab = column_map(args.map), vocabulary(_cfg(args))
@@ -338,7 +338,7 @@ def cmd_stats(args) -> int:
 
 def cmd_check(args) -> int:
     from dialer_tui.services.bundle import load_bundle
-    from dialer_tui.services.csv_headers import vocabulary
+    from dialer_tui.services.header_map import vocabulary
 
     cfg = _cfg(args)
     bundle = load_bundle(cfg)

@@ -64,7 +64,7 @@ def column_map(text: str | None) -> dict[str, str] | None:
     from typing import get_args
 
     from dialer_tui.config import ImportField
-    from dialer_tui.services.csv_headers import PHONE_KINDS
+    from dialer_tui.services.header_map import PHONE_KINDS
 
     allowed = [*get_args(ImportField), "email", "phone", *PHONE_KINDS, "ignore"]
     out = {}

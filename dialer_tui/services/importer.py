@@ -29,6 +29,7 @@ from dialer_tui.clock import system_now
 from dialer_tui.errors import InputError
 from dialer_tui.services import csv_headers as ch
 from dialer_tui.services.exporter import check_target, write_csv
+from dialer_tui.services.header_map import Vocabulary, header_key
 from dialer_tui.services.import_reader import read_rows
 from dialer_tui.services.import_store import ImportStore
 
@@ -159,7 +160,7 @@ def import_csv(engine: Engine, path: Path, *, region: str = "US", dry_run: bool 
                rejects_path: Path | None = None,
                progress: Callable[[int, int], None] | None = None, source: str = "",
                now: datetime | None = None, column_map: dict[str, str] | None = None,
-               vocab: ch.Vocabulary | None = None) -> ImportResult:
+               vocab: Vocabulary | None = None) -> ImportResult:
     """Import the prospects of one CSV file. Raises CsvInputError when the file cannot be read as
     a prospect list at all; bad rows are rejected or warned about in the result instead.
 
@@ -195,7 +196,7 @@ def import_csv(engine: Engine, path: Path, *, region: str = "US", dry_run: bool 
                             f"data ({', '.join(headers[:4])}). Add a header row such as "
                             "'First Name,Last Name,Company,Phone,Email'")
     if column_map:
-        unknown = [h for h in column_map if ch.header_key(h) not in map(ch.header_key, headers)]
+        unknown = [h for h in column_map if header_key(h) not in map(header_key, headers)]
         if unknown:
             raise CsvInputError(f"--map: {path} has no column {unknown[0]!r}; its headers are "
                                 + ", ".join(repr(h) for h in headers))

@@ -159,7 +159,7 @@ def test_family_name_first_countries_greet_by_the_given_name(engine, tmp_path, c
 
 def test_a_users_header_synonyms_file_is_checked(tmp_path):
     from dialer_tui.errors import ConfigError
-    from dialer_tui.services.csv_headers import vocabulary
+    from dialer_tui.services.header_map import vocabulary
 
     cfg = tmp_path / "cfg"
     cfg.mkdir()
