@@ -51,13 +51,7 @@ class Journal:
 
     def append(self, entry: Pending) -> None:
         """Durably, before the caller acknowledges anything; OSError if even this fails."""
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
-        try:
-            os.write(fd, (json.dumps(asdict(entry)) + "\n").encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _append_line(self.path, asdict(entry))
 
     def pending(self) -> list[Pending]:
         try:
@@ -69,6 +63,10 @@ class Journal:
             with contextlib.suppress(ValueError, TypeError):  # a line cut by a crash: skipped
                 out.append(Pending(**json.loads(line)))
         return out
+
+    def set_aside(self, entry: Pending, why: str) -> None:
+        _append_line(self.path.with_name(self.path.stem + ".unwritable.jsonl"),
+                     {**asdict(entry), "why": why})
 
     def _keep(self, entries: list[Pending]) -> None:
         if not entries:
@@ -101,14 +99,27 @@ class Journal:
                                     template_id=entry.template_id,
                                     value_prop_id=entry.value_prop_id,
                                     override=entry.override, client_id=entry.client_id)
-            except OutcomeError:
-                pass  # the prospect or number went away meanwhile: nothing left to write
+            except OutcomeError as exc:
+                # The prospect or number went away meanwhile: it cannot be written, and it is
+                # not thrown away either, but set aside beside the journal for a person to see.
+                self.set_aside(entry, str(exc))
             except SQLAlchemyError as exc:
                 error = first_line(exc)
                 break
             done += 1
         self._keep(entries[done:])
         return done, len(entries) - done, error
+
+
+def _append_line(path: Path, data: dict) -> None:
+    """One JSON line, appended and fsynced, to an owner-only file never reached via a symlink."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+    try:
+        os.write(fd, (json.dumps(data) + "\n").encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def journal_path_for(engine: Engine) -> Path:

@@ -7,14 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import event
-from sqlmodel import Session, select
 
 from dialer_tui.app import DialerApp
 from dialer_tui.services.journal import Journal, Pending
 from dialer_tui.store.engine import make_engine
-from dialer_tui.store.models import Touch
 
 from .conftest import PINNED, screen_text, settle, touches
+from .test_history_stats import ids_of
 
 
 def refuse_writes(engine):
@@ -64,12 +63,8 @@ async def test_an_outcome_the_database_refuses_is_kept_and_written_when_it_is_ba
 
 
 def test_a_replay_writes_each_kept_outcome_once(engine, bundle, tmp_path):
-    with Session(engine) as s:
-        pid = s.exec(select(Touch.prospect_id)).first()  # none yet
-    assert pid is None
-    from .test_history_stats import ids_of
-
     dana = ids_of(engine)["Dana"]
+    assert touches(engine, dana) == []
     journal = Journal(tmp_path / "j.jsonl")
     entry = Pending(Pending.new_id(), dana, "left_voicemail", PINNED.isoformat(), rep="tester")
     journal.append(entry)
