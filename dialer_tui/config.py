@@ -90,6 +90,20 @@ def _node_at(node: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
     return node
 
 
+def value_node(node: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
+    """The value node at a key path (_node_at stops at the key of the last part); None when
+    the path is not in the file."""
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if str(k.value) == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) \
+                and part < len(node.value):
+            node = node.value[part]
+        else:
+            return None
+    return node
+
+
 def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     """Parse a YAML file; a syntax error becomes a ConfigError with line and column."""
     try:

@@ -3,19 +3,17 @@
 The seeds' polite persistence as rules: at least 7 attempts over 2-3 weeks, about 2 a week; vary
 the channel, the time of day and the number; give a voicemail a day or so; promise the next attempt
 ("I'll try you again Thursday morning") and keep it; end with a breakup voicemail. Pure functions:
-the caller passes the prospect's zone and the current instant."""
+the caller passes the prospect's zone and the current instant, and the cadences already loaded
+(services/bundle.py reads cadences.yaml into CadenceFile)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
-from dialer_tui import config
 
 Part = Literal["morning", "midday", "afternoon", "evening", "any"]
 PARTS_ORDER = ("morning", "midday", "afternoon", "evening")
@@ -91,10 +89,6 @@ class CadenceFile(BaseModel):
             if start <= t < end:
                 return name
         return "morning" if t < self.part_window("morning")[0] else "evening"
-
-
-def load_cadences(cfg_dir: Path | None = None) -> CadenceFile:
-    return config.load_model(config.find_file("cadences.yaml", cfg_dir), CadenceFile)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """Calling hours: may this number be called at this instant, why (not), and when next.
 
-The rules are dated data (data/calling_rules.yaml). They are compiled once per loaded file into
-per-weekday second ranges, and each distinct Target gets a cached plan (zones and the rules that
-apply in each), so judge() costs one astimezone() and a few comparisons per candidate zone: the
-queue judges hundreds of rows on every refresh.
+The rules are dated data (data/calling_rules.yaml, read by services/bundle.py). They are compiled
+once per loaded file into per-weekday second ranges, and each distinct Target gets a cached plan
+(zones and the rules that apply in each), so judge() costs one astimezone() and a few comparisons
+per candidate zone: the queue judges hundreds of rows on every refresh.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +19,6 @@ from phonenumbers import NumberParseException
 from phonenumbers import timezone as pn_timezone
 from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 
-from dialer_tui import config
 from dialer_tui.domain import phones
 from dialer_tui.domain.regions import (
     CountryCode,
@@ -43,8 +41,7 @@ from dialer_tui.domain.regions import (
     within,
 )
 
-__all__ = ["CallingRules", "Target", "Verdict", "load_rules", "judge", "next_slot",
-           "candidate_zones"]
+__all__ = ["CallingRules", "Target", "Verdict", "judge", "next_slot", "candidate_zones"]
 
 UTC = timezone.utc
 SEARCH_HORIZON = timedelta(days=14)
@@ -69,11 +66,6 @@ class CallingRules(BaseModel):
             if code not in self.zones.regions.get(rule.country, {}):
                 raise ValueError(f"states.{code}: not listed under zones.regions.{rule.country}")
         return self
-
-
-def load_rules(cfg_dir: Path | None = None) -> CallingRules:
-    """The user's calling_rules.yaml when present, else the shipped one; ConfigError if invalid."""
-    return config.load_model(config.find_file("calling_rules.yaml", cfg_dir), CallingRules)
 
 
 # --- the public answers ---------------------------------------------------------------------------

@@ -1,15 +1,13 @@
 """Outcomes (dispositions): what a rep logs with one key and what each implies.
 
-Loaded from `dialer_tui/data/dispositions.yaml` (or the user's override) into strict models."""
+The strict models of `dialer_tui/data/dispositions.yaml` (or the user's override), which
+services/bundle.py reads."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
-from dialer_tui import config
 
 Channel = Literal["call", "voicemail", "email", "linkedin", "letter", "visit", "text"]
 CALL_CHANNELS = ("call", "voicemail")
@@ -65,31 +63,3 @@ class Dispositions(BaseModel):
 
     def names(self) -> list[str]:
         return [o.name for o in self.outcomes]
-
-
-def load_dispositions(cfg_dir: Path | None = None) -> Dispositions:
-    path = config.find_file("dispositions.yaml", cfg_dir)
-    try:
-        return config.load_model(path, Dispositions)
-    except config.ConfigError as err:
-        if err.key == "outcomes" and "duplicate outcome" in err.message:
-            raise _duplicate_at(path) or err from None
-        raise
-
-
-def _duplicate_at(path: Path) -> config.ConfigError | None:
-    """The model's uniqueness check knows only the list; name the line of the second one."""
-    data, node = config.load_yaml(path)
-    outcomes = data.get("outcomes") if isinstance(data, dict) else None
-    for attr in ("name", "key"):
-        seen: dict[str, int] = {}
-        for i, o in enumerate(outcomes if isinstance(outcomes, list) else []):
-            value = o.get(attr) if isinstance(o, dict) else None
-            if value is None:
-                continue
-            if str(value) in seen:
-                return config.error_at(path, node, ("outcomes", i, attr),
-                                       f"duplicate outcome {attr} {str(value)!r} (outcome "
-                                       f"{seen[str(value)] + 1} has it too)")
-            seen[str(value)] = i
-    return None

@@ -1,8 +1,9 @@
-"""The sales playbook (data/playbook.yaml): strict models, loading, and the checks beyond schema.
+"""The sales playbook (data/playbook.yaml): strict models and the checks beyond schema.
 
-A typo in a user's copy ({frist_name}, a stray brace, a missing `default` persona) is a ConfigError
-naming file, line and key, raised when the file is loaded (and by `dialer-tui check`), so a rep
-never reads "{frist_name}" aloud in the middle of a voicemail.
+A typo in a user's copy ({frist_name}, a stray brace, a missing `default` persona) is found by
+playbook_problems(); services/bundle.py, which reads the file, raises it as a ConfigError naming
+file, line and key (also for `dialer-tui check`), so a rep never reads "{frist_name}" aloud in
+the middle of a voicemail.
 """
 
 from __future__ import annotations
@@ -10,15 +11,9 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, model_validator
-
-from dialer_tui.config import ConfigError, error_at, find_file, load_model, load_yaml
-
-FILE_NAME = "playbook.yaml"
 
 # Filled by the caller: the prospect's dossier, the rep's settings, the cadence's next attempt.
 PROSPECT_PLACEHOLDERS: frozenset[str] = frozenset({
@@ -201,54 +196,3 @@ def playbook_problems(pb: Playbook) -> list[Problem]:
                        f"and the rep's placeholders")
             problems.append((loc, token, msg))
     return problems
-
-
-def _value_node(node: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
-    """The value node at a key path (config._node_at stops at the key of the last part)."""
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if str(k.value) == str(part)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) \
-                and part < len(node.value):
-            node = node.value[part]
-        else:
-            return None
-    return node
-
-
-def _locate(path: Path, problem: Problem, node: yaml.Node | None, lines: list[str]) -> ConfigError:
-    loc, token, message = problem
-    err = error_at(path, node, loc, message)
-    value = _value_node(node, loc)
-    if token is None or value is None:
-        return err
-    # Point at the line of the bad placeholder itself, inside a multi-line (folded) text.
-    first, last = value.start_mark.line, value.end_mark.line
-    for n in range(first, min(last, len(lines) - 1) + 1):
-        col = lines[n].find(token, value.start_mark.column if n == first else 0)
-        if col >= 0:
-            return ConfigError(path, message, line=n + 1, column=col + 1, key=err.key)
-    return err
-
-
-def check_playbook(pb: Playbook, path: Path) -> None:
-    """Raise the first problem (by position in the file) as a ConfigError naming line and key."""
-    problems = playbook_problems(pb)
-    if not problems:
-        return
-    _, node = load_yaml(path)  # parsed again only on this rare path, for line numbers
-    lines = path.read_text(encoding="utf-8").splitlines()
-    errors = [_locate(path, p, node, lines) for p in problems]
-    first = min(errors, key=lambda e: (e.line or 0, e.column or 0))
-    if len(errors) > 1:
-        raise ConfigError(first.path, f"{first.message} (and {len(errors) - 1} more)",
-                          line=first.line, column=first.column, key=first.key)
-    raise first
-
-
-def load_playbook(cfg_dir: Path | None = None) -> Playbook:
-    """The user's playbook.yaml from `cfg_dir` when present, else the shipped one; validated."""
-    path = find_file(FILE_NAME, cfg_dir)
-    pb = load_model(path, Playbook)
-    check_playbook(pb, path)
-    return pb

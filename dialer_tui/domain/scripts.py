@@ -22,14 +22,13 @@ from dialer_tui.domain.playbook import (
     Persona,
     Playbook,
     Proof,
-    load_playbook,
     template_ids,
 )
 
 __all__ = [
     "PLACEHOLDERS", "REQUIRED_VOICEMAILS", "VOICEMAIL_TARGET_S", "VOICEMAIL_WARN_S",
     "ObjectionAnswer", "Playbook", "Rendered", "RenderedMessage", "Script", "ValuePropText",
-    "build_script", "choose_voicemail", "filter_objections", "load_playbook", "marker",
+    "build_script", "choose_voicemail", "filter_objections", "marker",
     "persona_for", "proof_for", "render", "render_message", "speaking_seconds", "template_ids",
 ]
 

@@ -1,17 +1,24 @@
 """Everything the app and the CLI load from data and config files, validated together.
 
 `load_bundle` is what `dialer-tui check` runs and what the app runs before its UI starts: a broken
-file stops both with a ConfigError naming the file, line and key."""
+file stops both with a ConfigError naming the file, line and key. The files are read here (and in
+config.py); domain/ gets the loaded models and never touches a file or YAML."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dialer_tui import config
-from dialer_tui.domain.cadence import CadenceFile, load_cadences
-from dialer_tui.domain.calling_hours import CallingRules, load_rules
-from dialer_tui.domain.outcomes import Dispositions, load_dispositions
+from dialer_tui.domain.cadence import CadenceFile
+from dialer_tui.domain.calling_hours import CallingRules
+from dialer_tui.domain.outcomes import Dispositions
+
+if TYPE_CHECKING:  # loaded inside load_playbook, as before: its models are the bigger import
+    from dialer_tui.domain.playbook import Playbook, Problem
+
+PLAYBOOK = "playbook.yaml"
 
 
 @dataclass(frozen=True)
@@ -20,27 +27,102 @@ class Bundle:
     rules: CallingRules
     dispositions: Dispositions
     cadences: CadenceFile
-    playbook: object  # domain.playbook.Playbook
+    playbook: Playbook
     cfg_dir: Path | None = None
 
 
 def load_bundle(cfg_dir: Path | None = None) -> Bundle:
-    from dialer_tui.domain import playbook as pb_mod
-
     settings = config.load_settings(cfg_dir)
     rules = load_rules(cfg_dir)
     dispositions = load_dispositions(cfg_dir)
     cadences = load_cadences(cfg_dir)
-    playbook = pb_mod.load_playbook(cfg_dir)
+    playbook = load_playbook(cfg_dir)
     _cross_check(cfg_dir, cadences, playbook)
     return Bundle(settings, rules, dispositions, cadences, playbook, cfg_dir)
 
 
-def _cross_check(cfg_dir: Path | None, cadences: CadenceFile, playbook: object) -> None:
-    """Templates that cadences reference must exist in the playbook."""
-    from dialer_tui.domain import playbook as pb_mod
+def load_rules(cfg_dir: Path | None = None) -> CallingRules:
+    """The user's calling_rules.yaml when present, else the shipped one; ConfigError if invalid."""
+    return config.load_model(config.find_file("calling_rules.yaml", cfg_dir), CallingRules)
 
-    known = pb_mod.template_ids(playbook)
+
+def load_cadences(cfg_dir: Path | None = None) -> CadenceFile:
+    return config.load_model(config.find_file("cadences.yaml", cfg_dir), CadenceFile)
+
+
+def load_dispositions(cfg_dir: Path | None = None) -> Dispositions:
+    path = config.find_file("dispositions.yaml", cfg_dir)
+    try:
+        return config.load_model(path, Dispositions)
+    except config.ConfigError as err:
+        if err.key == "outcomes" and "duplicate outcome" in err.message:
+            raise _duplicate_at(path) or err from None
+        raise
+
+
+def _duplicate_at(path: Path) -> config.ConfigError | None:
+    """The model's uniqueness check knows only the list; name the line of the second one."""
+    data, node = config.load_yaml(path)
+    outcomes = data.get("outcomes") if isinstance(data, dict) else None
+    for attr in ("name", "key"):
+        seen: dict[str, int] = {}
+        for i, o in enumerate(outcomes if isinstance(outcomes, list) else []):
+            value = o.get(attr) if isinstance(o, dict) else None
+            if value is None:
+                continue
+            if str(value) in seen:
+                return config.error_at(path, node, ("outcomes", i, attr),
+                                       f"duplicate outcome {attr} {str(value)!r} (outcome "
+                                       f"{seen[str(value)] + 1} has it too)")
+            seen[str(value)] = i
+    return None
+
+
+def load_playbook(cfg_dir: Path | None = None) -> Playbook:
+    """The user's playbook.yaml from `cfg_dir` when present, else the shipped one; validated
+    beyond its schema too (domain.playbook.playbook_problems)."""
+    from dialer_tui.domain.playbook import Playbook, playbook_problems
+
+    path = config.find_file(PLAYBOOK, cfg_dir)
+    pb = config.load_model(path, Playbook)
+    problems = playbook_problems(pb)
+    if problems:
+        raise _first_problem(path, problems)
+    return pb
+
+
+def _first_problem(path: Path, problems: list[Problem]) -> config.ConfigError:
+    """The first problem by position in the file, as a ConfigError naming line and key."""
+    _, node = config.load_yaml(path)  # parsed again only on this rare path, for line numbers
+    lines = path.read_text(encoding="utf-8").splitlines()
+    errors = [_locate(path, p, node, lines) for p in problems]
+    first = min(errors, key=lambda e: (e.line or 0, e.column or 0))
+    if len(errors) > 1:
+        return config.ConfigError(first.path, f"{first.message} (and {len(errors) - 1} more)",
+                                  line=first.line, column=first.column, key=first.key)
+    return first
+
+
+def _locate(path: Path, problem: Problem, node, lines: list[str]) -> config.ConfigError:
+    loc, token, message = problem
+    err = config.error_at(path, node, loc, message)
+    value = config.value_node(node, loc)
+    if token is None or value is None:
+        return err
+    # Point at the line of the bad placeholder itself, inside a multi-line (folded) text.
+    first, last = value.start_mark.line, value.end_mark.line
+    for n in range(first, min(last, len(lines) - 1) + 1):
+        col = lines[n].find(token, value.start_mark.column if n == first else 0)
+        if col >= 0:
+            return config.ConfigError(path, message, line=n + 1, column=col + 1, key=err.key)
+    return err
+
+
+def _cross_check(cfg_dir: Path | None, cadences: CadenceFile, playbook: Playbook) -> None:
+    """Templates that cadences reference must exist in the playbook."""
+    from dialer_tui.domain.playbook import template_ids
+
+    known = template_ids(playbook)
     for cid, cadence in cadences.cadences.items():
         for i, step in enumerate(cadence.steps):
             if step.template not in known:

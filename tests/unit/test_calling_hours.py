@@ -15,10 +15,10 @@ from dialer_tui.domain.calling_hours import (
     Target,
     candidate_zones,
     judge,
-    load_rules,
     next_slot,
 )
 from dialer_tui.domain.regions import Schedule, next_open
+from dialer_tui.services.bundle import load_rules
 
 UTC = timezone.utc
 NY = ZoneInfo("America/New_York")

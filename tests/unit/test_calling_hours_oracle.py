@@ -20,7 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dialer_tui.domain import phones
-from dialer_tui.domain.calling_hours import CallingRules, judge, load_rules
+from dialer_tui.domain.calling_hours import CallingRules, judge
+from dialer_tui.services.bundle import load_rules
 from dialer_tui.services.targets import target_for
 
 UTC = timezone.utc

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dialer_tui.domain import phones
-from dialer_tui.domain.calling_hours import CallingRules, Target, judge, load_rules
+from dialer_tui.domain.calling_hours import CallingRules, Target, judge
+from dialer_tui.services.bundle import load_rules
 
 UTC = timezone.utc
 RULES: CallingRules = load_rules()

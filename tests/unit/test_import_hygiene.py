@@ -32,6 +32,20 @@ def test_nothing_below_the_ui_imports_textual():
     assert out.stdout.strip() == "", f"Textual imported by a lower layer: {out.stdout}"
 
 
+def test_the_domain_reads_no_files():
+    """domain/ is pure functions and types over data already loaded (services/bundle.py and
+    config.py read the YAML): importing all of it loads neither the YAML parser nor config."""
+    domain = [info.name for info in pkgutil.walk_packages(dialer_tui.__path__, "dialer_tui.")
+              if info.name.startswith("dialer_tui.domain.")]
+    assert "dialer_tui.domain.playbook" in domain and "dialer_tui.domain.cadence" in domain
+    code = ("import importlib, sys\n"
+            f"for name in {domain!r}:\n"
+            "    importlib.import_module(name)\n"
+            "print(sorted(m for m in sys.modules if m in ('yaml', 'dialer_tui.config')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", f"the domain layer imports a loader: {out.stdout}"
+
+
 def test_the_geocoder_is_never_loaded():
     """phonenumbers' geocoder costs +100 MB resident; nothing of ours should pull it in."""
     code = ("import sys, dialer_tui.services.importer, dialer_tui.services.queue, "

@@ -11,11 +11,11 @@ from dialer_tui.config import DATA_DIR, ConfigError
 from dialer_tui.domain.playbook import REQUIRED_VOICEMAILS, template_channels
 from dialer_tui.domain.scripts import (
     VOICEMAIL_WARN_S,
-    load_playbook,
     render_message,
     speaking_seconds,
     template_ids,
 )
+from dialer_tui.services.bundle import load_playbook
 
 SHIPPED = DATA_DIR / "playbook.yaml"
 TYPICAL = {

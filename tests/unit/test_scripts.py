@@ -16,13 +16,13 @@ from dialer_tui.domain.scripts import (
     build_script,
     choose_voicemail,
     filter_objections,
-    load_playbook,
     persona_for,
     proof_for,
     render,
     render_message,
     speaking_seconds,
 )
+from dialer_tui.services.bundle import load_playbook
 
 VALUES = {
     "first_name": "Dana", "last_name": "Whitaker", "title": "VP Operations",
