@@ -115,13 +115,6 @@ def template_ids(pb: Playbook) -> set[str]:
     return set(pb.voicemails) | set(pb.messages)
 
 
-def template_channels(pb: Playbook) -> dict[str, str]:
-    """Template id -> channel ("voicemail", "email", "linkedin", "letter"), for cross-checks."""
-    out = {tid: "voicemail" for tid in pb.voicemails}
-    out.update({tid: m.channel for tid, m in pb.messages.items()})
-    return out
-
-
 def template_problems(text: str, allowed: frozenset[str] = PLACEHOLDERS) -> list[tuple[str, str]]:
     """(offending token, message) for each unknown placeholder or malformed brace, in text order."""
     found: list[tuple[int, str, str]] = []

@@ -34,7 +34,6 @@ from dialer_tui.store.models import (
     STATUS_UNRESPONSIVE,
     STATUS_WORKING,
     TERMINAL_STATUSES,
-    CadenceEnrolment,
     DncEntry,
     FollowUp,
     PhoneNumber,
@@ -113,7 +112,7 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
                 at: datetime, phone: str | None = None, note: str = "",
                 callback: str | None = None, rep: str = "", template_id: str = "",
                 value_prop_id: str = "", objection_id: str = "", duration_s: int | None = None,
-                session_id: int | None = None, override: str = "", client_id: str = "",
+                override: str = "", client_id: str = "",
                 commit: bool = True) -> Logged:
     """Record one touch and apply its consequences; committed before returning.
 
@@ -167,7 +166,7 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
                   outcome=disp.name, started_at=at, duration_s=duration_s, note=note,
                   counts_attempt=disp.attempt, connected=disp.connect, template_id=template_id,
                   value_prop_id=value_prop_id, objection_id=objection_id, rep=rep,
-                  compliance=compliance, client_id=client_id, session_id=session_id)
+                  compliance=compliance, client_id=client_id)
     session.add(touch)
     session.flush()
 
@@ -368,7 +367,7 @@ def _remove_unworked_prospect(session: Session, prospect_id: int) -> None:
     once it has a touch of its own it is somebody the rep has talked to, and it stays."""
     if session.exec(select(Touch.id).where(Touch.prospect_id == prospect_id)).first() is not None:
         return
-    for model in (PhoneNumber, FollowUp, CadenceEnrolment, DncEntry):
+    for model in (PhoneNumber, FollowUp, DncEntry):
         for row in session.exec(select(model).where(model.prospect_id == prospect_id)):
             session.delete(row)
     session.flush()  # its rows first: they refer to it

@@ -352,9 +352,3 @@ def claim(session: Session, *, prospect_id: int, rep: str, at: datetime,
     session.commit()
     return holder
 
-
-def release(session: Session, *, prospect_id: int, rep: str) -> None:
-    session.execute(update(Prospect).where(col(Prospect.id) == prospect_id,
-                                           Prospect.claimed_by == rep)
-                    .values(claimed_by="", claim_expires_at=None))
-    session.commit()

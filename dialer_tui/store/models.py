@@ -185,7 +185,10 @@ class Touch(SQLModel, table=True):
     # The id the cockpit gave an outcome it had to keep in its local journal (services/journal.py):
     # a replay finds it here and writes nothing twice. "" for every other touch.
     client_id: str = ""
-    session_id: Optional[int] = Field(default=None, foreign_key="calling_session.id")
+    # Always NULL: the calling_session table it pointed at was never written to and is no longer
+    # created (databases from schema v1-v4 keep theirs, with any rows). The column stays so that
+    # a database made now still opens in an earlier release at the same schema version.
+    session_id: Optional[int] = None
     # What `u` (undo) needs to put back: the prospect's fields before, numbers flagged, entries
     # added. JSON written by services.calling; empty once undone or for imported history.
     undo_state: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
@@ -222,15 +225,6 @@ class FollowUp(SQLModel, table=True):
     closed_at: Optional[datetime] = _ts(default=None)
 
 
-class CadenceEnrolment(SQLModel, table=True):
-    __tablename__ = "cadence_enrolment"
-    id: Optional[int] = Field(default=None, primary_key=True)
-    prospect_id: int = Field(foreign_key="prospect.id", index=True)
-    cadence_id: str = "default"
-    started_at: datetime = _ts(nullable=False, default_factory=utcnow)
-    status: str = "active"  # active / finished / stopped
-
-
 class DncEntry(SQLModel, table=True):
     __tablename__ = "dnc_entry"
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -240,10 +234,3 @@ class DncEntry(SQLModel, table=True):
     reason: str = ""
     created_at: datetime = _ts(nullable=False, default_factory=utcnow)
 
-
-class CallingSession(SQLModel, table=True):
-    __tablename__ = "calling_session"
-    id: Optional[int] = Field(default=None, primary_key=True)
-    rep: str = ""
-    started_at: datetime = _ts(nullable=False, default_factory=utcnow)
-    ended_at: Optional[datetime] = _ts(default=None)

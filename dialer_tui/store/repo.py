@@ -102,20 +102,6 @@ def count_touches(session: Session, *, prospect_id: int) -> int:
                         .where(Touch.prospect_id == prospect_id)).one()
 
 
-def recent_touches(session: Session, *, prospect_ids: Sequence[int], since: datetime
-                   ) -> dict[int, list[Touch]]:
-    """Touches since `since` per prospect, newest first (for caps, spacing and rotation)."""
-    out: dict[int, list[Touch]] = defaultdict(list)
-    if not prospect_ids:
-        return out
-    rows = session.exec(select(Touch).where(col(Touch.prospect_id).in_(prospect_ids),
-                                            Touch.started_at >= since)
-                        .order_by(col(Touch.started_at).desc()))
-    for t in rows:
-        out[t.prospect_id].append(t)
-    return out
-
-
 _RECENT_CALLS = (select(Touch.prospect_id, Touch.started_at)
                  .where(col(Touch.prospect_id).in_(_ids()),
                         Touch.started_at >= bindparam("since", type_=UTCDateTime()),

@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dialer_tui.domain import calling_hours
 from dialer_tui.services import queue
 from dialer_tui.services.calling import log_outcome
 from dialer_tui.services.queue import _number_key, build_queue
 from dialer_tui.services.targets import target_for
-from dialer_tui.store import repo
 from dialer_tui.store.models import DncEntry, PhoneNumber, Prospect, Touch
 
 from .conftest import add_prospect
@@ -39,9 +38,10 @@ def _slow_verdict(s, bundle, item, at):
     """What calling_hours.judge says for the entry, from ORM objects and whole touches."""
     prospect = s.get(Prospect, item.prospect_id)
     phone = s.get(PhoneNumber, item.phone_id) if item.phone_id else None
-    calls = [t for t in repo.recent_touches(s, prospect_ids=[prospect.id],
-                                            since=at - timedelta(hours=24))[prospect.id]
-             if t.channel in ("call", "voicemail")]
+    calls = s.exec(select(Touch).where(Touch.prospect_id == prospect.id,
+                                       Touch.started_at >= at - timedelta(hours=24),
+                                       col(Touch.channel).in_(("call", "voicemail")))
+                   .order_by(col(Touch.started_at).desc())).all()
     return calling_hours.judge(bundle.rules, target_for(prospect, phone), at,
                                attempts_24h=len(calls),
                                oldest_attempt_24h=calls[-1].started_at if calls else None,

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from dialer_tui.config import DATA_DIR, ConfigError
-from dialer_tui.domain.playbook import REQUIRED_VOICEMAILS, template_channels
+from dialer_tui.domain.playbook import REQUIRED_VOICEMAILS
 from dialer_tui.domain.scripts import (
     VOICEMAIL_WARN_S,
     render_message,
@@ -89,8 +89,7 @@ def test_every_message_renders_without_missing_values():
     for tid in template_ids(pb):
         out = render_message(pb, tid, TYPICAL, industry="logistics")
         assert out.text.missing == () and "[" not in out.text.text, tid
-    assert template_channels(pb)["linkedin_note"] == "linkedin"
-    assert template_channels(pb)["breakup"] == "voicemail"
+    assert pb.messages["linkedin_note"].channel == "linkedin" and "breakup" in pb.voicemails
 
 
 def test_shipped_cadences_name_existing_templates():
