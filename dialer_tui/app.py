@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable  # noqa: E402
 
 from textual.app import App  # noqa: E402
 from textual.binding import Binding  # noqa: E402
+from textual.message import Message  # noqa: E402
 from textual.screen import Screen  # noqa: E402
 
 from dialer_tui import clock as real_clock  # noqa: E402
@@ -44,6 +45,14 @@ if _GC_WAS_ENABLED:
 
 
 REPLAY_S = 5.0  # how often outcomes kept in the local journal are offered to the database again
+
+
+class Replayed(Message):
+    """The journal's replay: how many outcomes were written, how many wait, what was said."""
+
+    def __init__(self, done: int, left: int, said: str) -> None:
+        super().__init__()
+        self.done, self.left, self.said = done, left, said
 
 
 class DialerApp(App[None]):
@@ -159,14 +168,13 @@ class DialerApp(App[None]):
         self._header_changed()
 
     def _replay(self) -> None:
-        self.run_worker(self._replay_work, thread=True, group="journal", exclusive=True,
-                        exit_on_error=False)
+        from dialer_tui.screens.background import in_background
 
-    def _replay_work(self) -> None:
-        done, left, said = self.journal.replay(self.engine, self.bundle)
-        self.call_from_thread(self._replayed, done, left, said)
+        in_background(self, lambda: Replayed(*self.journal.replay(self.engine, self.bundle)),
+                      group="journal")
 
-    def _replayed(self, done: int, left: int, said: str) -> None:
+    def on_replayed(self, event: Replayed) -> None:
+        done, left, said = event.done, event.left, event.said
         self.pending, self.store_problem = left, said if left else ""
         if not left and self._replay_timer is not None:
             self._replay_timer.stop()
@@ -184,10 +192,10 @@ class DialerApp(App[None]):
     def get_default_screen(self) -> Screen:
         """The cockpit is the first screen (not pushed over Textual's blank default one, which
         would be styled, suspended and restyled for nothing at start-up)."""
-        from dialer_tui.screens.cockpit import CockpitScreen
+        from dialer_tui.screens.cockpit import cockpit_screen
 
         if self.bundle.settings.keys:
             # settings.yaml `keys:` maps binding ids (outcome.meeting_booked, cockpit.search...)
             # to keys; Textual applies it to every screen's bindings.
             self.set_keymap(dict(self.bundle.settings.keys))
-        return CockpitScreen()
+        return cockpit_screen(self)

@@ -365,7 +365,7 @@ async def _cockpit_child(db: Path, at: datetime, mode: str, n: int, warm: int) -
             if isinstance(renderable, CompositorUpdate):  # what a real terminal driver encodes
                 renderable.render_segments(app.console)
             if (St.armed and St.show_pid is not None and St.show_pid != St.prev
-                    and St.show_pid == screen.current_id and pane.view is not None
+                    and St.show_pid == screen.state.current_id and pane.view is not None
                     and pane.view.prospect_id == St.show_pid):
                 St.t1, St.armed = time.perf_counter(), False
                 St.done.set()
@@ -388,12 +388,12 @@ async def _cockpit_child(db: Path, at: datetime, mode: str, n: int, warm: int) -
         count_before = _touch_count(engine)
         await settle()
         for i in range(warm + n):
-            if screen.current_id is None or not queue.items:
+            if screen.state.current_id is None or not queue.items:
                 break
-            index = queue.index_of(screen.current_id)
+            index = queue.index_of(screen.state.current_id)
             nxt = queue.items[index + 1] if index is not None and index + 1 < len(
                 queue.items) else None
-            St.prev, St.show_pid, St.armed = screen.current_id, None, True
+            St.prev, St.show_pid, St.armed = screen.state.current_id, None, True
             St.t_show = St.t_commit = 0.0
             St.done.clear()
             key = "5" if i % 2 == 0 else "4"
@@ -406,7 +406,7 @@ async def _cockpit_child(db: Path, at: datetime, mode: str, n: int, warm: int) -
                 if St.t_commit:
                     commits.append(St.t_commit - t0)
                 shows.append(St.t_show - t0)
-                flags.append(bool(nxt is not None and nxt.prospect_id in screen.cache))
+                flags.append(bool(nxt is not None and nxt.prospect_id in screen.state.views))
             if app.focused is not None and app.focused.id == "note":
                 await pilot.press("enter")  # an empty note: back to the queue
             await settle()  # the rep is on the next call: workers finish, prefetch lands

@@ -1,37 +1,50 @@
 """The cockpit: queue, dossier, script and outcome bar on one screen.
 
-Reads run in thread workers (one Session each) and come back through call_from_thread; the
-one-key outcome write is synchronous on purpose (see screens/outcomes.py)."""
+The screen renders `services.cockpit_controller.Cockpit`'s state and hands it the keys; store work
+runs in thread workers (screens/background.py) whose results come back as the messages below.
+The one-key outcome is written synchronously, before the screen moves on: it commits in about a
+millisecond, and an acknowledgement on screen must mean the touch is in the store (SIGKILL right
+after it loses nothing). The queue window's re-reads follow services/queue_window.py."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
+from textual.message import Message
 from textual.widgets import Input, Static
 
+from dialer_tui.domain.outcomes import Outcome
 from dialer_tui.domain.queue_item import QueueItem
-from dialer_tui.screens.outcomes import OutcomeActions
-from dialer_tui.screens.queue_window import QueueWindow
+from dialer_tui.screens.background import BackgroundFailed, dialer_app, in_background
+from dialer_tui.screens.first_frame import FirstFrameScreen
+from dialer_tui.services import queue_window as window
+from dialer_tui.services.cockpit_controller import (
+    Cockpit,
+    Host,
+    KeptLocally,
+    NotSaved,
+    Refused,
+    Stored,
+)
+from dialer_tui.services.first_page import FIRST_WINDOW
 from dialer_tui.widgets.dossier import DossierPane
 from dialer_tui.widgets.footer import CockpitFooter
 from dialer_tui.widgets.outcome_bar import OutcomeBar, key_label
 from dialer_tui.widgets.queue_list import QueueList
-from dialer_tui.widgets.script_pane import ScriptPane
+from dialer_tui.widgets.script_pane import ScriptPane, Stopwatch
 from dialer_tui.widgets.session_header import SessionHeader
 
-if TYPE_CHECKING:  # the store's modules load after the first frame (services/first_page.py)
+if TYPE_CHECKING:
+    from dialer_tui.app import DialerApp
+    from dialer_tui.domain.referral import ReferralForm
     from dialer_tui.services.cockpit import ProspectView
+    from dialer_tui.services.gate import DialCheck
 
-SNOOZE = timedelta(hours=1)
-CACHE_TTL = timedelta(seconds=60)
-CACHE_MAX = 24
 NEEDS_PROSPECT = {"outcome", "skip", "snooze", "add_phone", "edit_notes", "dial", "dial_override",
                   "next_number", "history"}
 
@@ -46,7 +59,60 @@ There is nobody to call yet: the database has no prospects.
 Then start dialer-tui again. Press ctrl+q to quit."""
 
 
-class CockpitScreen(QueueWindow, OutcomeActions, Screen):
+# --- what the workers send back (to the cockpit only: they do not bubble) --------------------
+class Result(Message, bubble=False):
+    pass
+
+
+class ViewRead(Result):
+    def __init__(self, prospect_id: int, view: ProspectView | None, prefetch: bool) -> None:
+        super().__init__()
+        self.prospect_id, self.view, self.prefetch = prospect_id, view, prefetch
+
+
+class QueueRead(Result):
+    def __init__(self, gen: int, items: list[QueueItem], total: int, limit: int) -> None:
+        super().__init__()
+        self.gen, self.items, self.total, self.limit = gen, items, total, limit
+
+
+class ChangesSeen(Result):
+    def __init__(self, token: tuple) -> None:
+        super().__init__()
+        self.token = token
+
+
+class ClaimedElsewhere(Result):
+    def __init__(self, prospect_id: int, holder: str) -> None:
+        super().__init__()
+        self.prospect_id, self.holder = prospect_id, holder
+
+
+class DialChecked(Result):
+    def __init__(self, check: DialCheck | str, override: bool) -> None:
+        super().__init__()
+        self.check, self.override = check, override
+
+
+class Said(Result):
+    """A worker's result for the outcome bar (or, `error`, a notification); `prospect_id`
+    set when that prospect's dossier changed and is read again."""
+
+    def __init__(self, text: str, *, style: str = "green", error: bool = False,
+                 prospect_id: int | None = None) -> None:
+        super().__init__()
+        self.text, self.style, self.error, self.prospect_id = text, style, error, prospect_id
+
+
+def cockpit_screen(app: DialerApp) -> CockpitScreen:
+    """The cockpit with a binding per outcome key of dispositions.yaml (ids outcome.NAME, which
+    settings.keys can remap), declared as a subclass's BINDINGS: Textual's public way."""
+    outcome_keys = [Binding(o.key, f"outcome('{o.name}')", o.label, show=False,
+                            id=f"outcome.{o.name}") for o in app.bundle.dispositions.outcomes]
+    return type("CockpitScreen", (CockpitScreen,), {"BINDINGS": outcome_keys})()
+
+
+class CockpitScreen(FirstFrameScreen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         Binding("slash", "search", "Search", id="cockpit.search"),
@@ -71,213 +137,149 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        for o in self.app.bundle.dispositions.outcomes:  # type: ignore[attr-defined]
-            # Dynamic: the keys come from dispositions.yaml; ids let settings.keys remap them.
-            self._bindings._add_binding(Binding(o.key, f"outcome('{o.name}')", o.label,
-                                                show=False, id=f"outcome.{o.name}"))
-        self.current_id: int | None = None
-        self.current_item: QueueItem | None = None
-        self.phone = ""  # E.164 the next dial and call outcome use: the one the dossier judged
-        self.chosen: dict[int, str] = {}  # prospect -> the number the rep switched to with `n`
-        self.snoozed: dict[int, object] = {}
-        self.skipped: list[int] = []
-        self.cache: dict[int, ProspectView] = {}
+        app = self.dapp
+        self.cockpit = Cockpit(Host(engine=lambda: app.engine, bundle=app.bundle, rep=app.rep,
+                                    now=app.now, journal=lambda: app.journal))
+        self.state = self.cockpit.state
+        self.window = window.QueueWindow()
+        self._quiet_timer: object | None = None
         self._last_highlight: int | None = None
-        self._paint_waiting = False
-        self.first_painted = False
-        self._after_first_paint: list[Callable[[], object]] = [self.app.started]
+        self.when_painted(app.started)
         # The breakpoint class Textual would add at the first resize, already here: adding it
         # then restyles every widget once more before the first frame.
-        width = self.app.size.width
+        width = app.size.width
         self.add_class(next((name for least, name in sorted(self.HORIZONTAL_BREAKPOINTS,
                                                            reverse=True) if width >= least), ""),
                        update=False)
-        self.init_queue_window()
-        self.init_outcomes()
 
-    def _compositor_refresh(self) -> None:
-        # Textual 8.2 renders a frame and then drops it, dirty regions and all, when the app
-        # holds a batch (its start-up batch, a footer recompose): under load the first frame
-        # was lost that way and the queue pane stayed blank until it changed. Paint once the
-        # batch is over instead.
-        if self.app._batch_count and self.is_current:
-            if not self._paint_waiting:
-                self._paint_waiting = True
-                self.set_timer(0.002, self._paint_after_batch)
-            return
-        super()._compositor_refresh()
-        if not self.first_painted and self.is_current:
-            # The first frame is on its way to the terminal: now the work that would have
-            # delayed it (the footer's keys, the rest of the queue window, gc).
-            self.first_painted = True
-            for callback in self._after_first_paint:
-                self.call_later(callback)
-            self._after_first_paint.clear()
-
-    def when_painted(self, callback: Callable[[], object]) -> None:
-        """Run `callback` once the first frame is painted; after the next refresh if it is."""
-        if self.first_painted:
-            self.call_after_refresh(callback)
-        else:
-            self._after_first_paint.append(callback)
-
-    def _paint_after_batch(self) -> None:
-        self._paint_waiting = False
-        self._compositor_refresh()
+    @property
+    def dapp(self) -> DialerApp:
+        return dialer_app(self)
 
     # --- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        app = self.app
+        bundle = self.dapp.bundle
         yield SessionHeader(id="session-header")
         yield Static(Text(WELCOME), id="welcome")
         with Horizontal(id="panes"):
             yield QueueList(id="queue")
             yield DossierPane(id="dossier")
-            yield ScriptPane(app.bundle.playbook, id="script")  # type: ignore[attr-defined]
-        yield OutcomeBar(app.bundle.dispositions, dict(app.bundle.settings.keys),  # type: ignore[attr-defined]
-                         id="outcome")
+            yield ScriptPane(bundle.playbook, id="script")
+        yield OutcomeBar(bundle.dispositions, dict(bundle.settings.keys), id="outcome")
         yield CockpitFooter()
 
     def on_mount(self) -> None:
         for wid, title in (("queue", "Queue"), ("dossier", "Dossier"), ("script", "Script"),
                            ("outcome", "Outcome"), ("welcome", "Welcome")):
             self.query_one(f"#{wid}").border_title = title
-        self.query_one("#queue", QueueList).focus()
+        self.query_one(QueueList).focus()
         self.set_interval(1, self._tick)
         self.update_header()
-        self.start_queue()
+        self._start_queue()
 
     def _tick(self) -> None:
-        self.query_one(DossierPane).tick(self.app.now())  # type: ignore[attr-defined]
+        self.query_one(DossierPane).tick(self.dapp.now())
 
     def update_header(self) -> None:
-        app = self.app
-        self.query_one(SessionHeader).show(app.stats, rep=app.rep, now=app.now(),  # type: ignore[attr-defined]
+        app = self.dapp
+        self.query_one(SessionHeader).show(app.stats, rep=app.rep, now=app.now(),
                                            queue_size=len(self.query_one(QueueList).items),
-                                           pending=app.pending, problem=app.store_problem)  # type: ignore[attr-defined]
+                                           pending=app.pending, problem=app.store_problem)
+
+    def acknowledge(self, message: str, warnings: list[str] | None = None,
+                    style: str = "bold green") -> None:
+        self.query_one(OutcomeBar).acknowledge(message, warnings, style)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in NEEDS_PROSPECT and self.current_id is None:
+        if action in NEEDS_PROSPECT and self.state.current_id is None:
             return None  # shown greyed out; the key does nothing
         return True
 
     def binding_rows(self) -> list[tuple[str, str, str, str]]:
-        """(key, description, id, action) of every cockpit binding, after the keymap."""
-        keymap = self.app._keymap  # Textual keeps the normalised keymap here
-        rows = []
-        for _key, b in self._bindings:
-            key = keymap.get(b.id, b.key) if b.id else b.key
-            rows.append((key_label(key), b.description, b.id or "", b.action))
-        return rows
+        """(key, description, id, action) of every cockpit binding, after settings.keys."""
+        keymap = dict(self.dapp.bundle.settings.keys)
+        bindings = [b for cls in reversed(type(self).__mro__)
+                    for b in cls.__dict__.get("BINDINGS", ()) if isinstance(b, Binding)]
+        return [(key_label(keymap.get(b.id, b.key) if b.id else b.key), b.description,
+                 b.id or "", b.action) for b in bindings]
 
+    @on(BackgroundFailed)
+    def _background_failed(self, event: BackgroundFailed) -> None:
+        # A read that failed leaves what is on screen; the header says why (the database
+        # went away, the disk is full), and the next read tries again.
+        self.dapp.store_problem = event.said
+        self.update_header()
+
+    # --- the prospect shown -------------------------------------------------------------------
     @on(QueueList.RowHighlighted, "#queue")
     def _highlighted(self, event: QueueList.RowHighlighted) -> None:
         pid = event.prospect_id
         if pid == self._last_highlight:
             return  # a rebuild put the cursor back where it was: nothing chosen
-        self._last_highlight = pid
         queue = self.query_one(QueueList)
         index = queue.index_of(pid)
         if index is not None:
             self.select(queue.items[index])
 
-    # --- the prospect shown -------------------------------------------------------------------
     def select(self, item: QueueItem | None, prospect_id: int | None = None) -> None:
         """Show a queue entry, or (from search) any prospect by id."""
-        self.current_item = item
-        self.current_id = item.prospect_id if item else prospect_id
-        self.phone = item.phone if item else ""
+        view = self.cockpit.select(item, prospect_id)
+        pid = self.state.current_id
         if item is not None:
             self._last_highlight = item.prospect_id
-            if self.app.rep:  # type: ignore[attr-defined]
-                # A shared list: lease who is on screen (once the first frame is out: the
-                # store's modules are not loaded before it).
-                pid = item.prospect_id
-                if self.first_painted:
-                    self._claim(pid)
-                else:
-                    self.when_painted(lambda: self._claim(pid))
+            if self.dapp.rep:  # a shared list: lease who is on screen
+                self.when_painted(lambda: self._claim(item.prospect_id))
         self.refresh_bindings()
-        if self.current_id is None:
+        if pid is None:
             self.query_one(DossierPane).clear_view(Text(""))
             self.query_one(ScriptPane).clear_view()
-            return
-        cached = self.cache.get(self.current_id)
-        if cached is not None and self.app.now() - cached.at < CACHE_TTL:  # type: ignore[attr-defined]
-            self.show_view(cached)
+        elif view is not None:
+            self.show_view(view)
         else:
-            self.cache.pop(self.current_id, None)  # too old to show: read again
             if item is not None:
                 self.query_one(DossierPane).show_pending(item)
-            # Read once the frame is painted (the first frame, the name from the queue row).
-            self.when_painted(lambda pid=self.current_id: self._load_current(pid))
+            # Read once the frame is painted (the first frame: the name from the queue row).
+            self.when_painted(lambda: self._load_current(pid))
 
-    @work(thread=True, exclusive=True, group="claim", exit_on_error=False)
     def _claim(self, prospect_id: int) -> None:
-        from sqlmodel import Session
+        def work() -> Message | None:
+            holder = self.cockpit.claim(prospect_id)
+            return ClaimedElsewhere(prospect_id, holder) if holder is not None else None
 
-        from dialer_tui.services.queue import claim
+        in_background(self, work, group="claim")
 
-        app = self.app
-        with Session(app.engine) as s:  # type: ignore[attr-defined]
-            holder = claim(s, prospect_id=prospect_id, rep=app.rep, at=app.now(),  # type: ignore[attr-defined]
-                           lease_minutes=app.bundle.settings.lease_minutes)  # type: ignore[attr-defined]
-        if holder is not None:
-            app.call_from_thread(self._claimed_elsewhere, prospect_id, holder)
-
-    def _claimed_elsewhere(self, prospect_id: int, holder: str) -> None:
+    @on(ClaimedElsewhere)
+    def _claimed_elsewhere(self, event: ClaimedElsewhere) -> None:
         """Another rep leased this prospect first: never dial it twice, move on."""
-        if prospect_id != self.current_id:
-            return
-        self.app.notify(f"{holder} is calling this prospect; moving on", markup=False)
-        self.advance(drop=True)
+        if event.prospect_id == self.state.current_id:
+            self.dapp.notify(f"{event.holder} is calling this prospect; moving on",
+                             markup=False)
+            self.advance(drop=True)
 
     def _load_current(self, prospect_id: int) -> None:
-        if prospect_id == self.current_id and prospect_id not in self.cache:
-            view = self.app.take_first_view(prospect_id)  # type: ignore[attr-defined]
+        if prospect_id == self.state.current_id and self.cockpit.view(prospect_id) is None:
+            view = self.dapp.take_first_view(prospect_id)
             if view is not None:  # read ahead by the CLI's child (services/first_page.py)
-                self._view_loaded(prospect_id, view, False)
+                self._view_read(ViewRead(prospect_id, view, False))
             else:
                 self.load_view(prospect_id)
 
-    @work(thread=True, exclusive=True, group="view", exit_on_error=False)
     def load_view(self, prospect_id: int, prefetch: bool = False) -> None:
-        view = self._read_view(prospect_id)
-        self.app.call_from_thread(self._view_loaded, prospect_id, view, prefetch)
+        in_background(self, lambda: ViewRead(prospect_id, self.cockpit.read_view(prospect_id),
+                                             prefetch),
+                      group="prefetch" if prefetch else "view")
 
-    @work(thread=True, exclusive=True, group="prefetch", exit_on_error=False)
-    def _prefetch(self, prospect_id: int) -> None:
-        # The next row's dossier, ready before the outcome key: moving on shows it at once.
-        view = self._read_view(prospect_id)
-        self.app.call_from_thread(self._view_loaded, prospect_id, view, True)
-
-    def _read_view(self, prospect_id: int) -> ProspectView | None:
-        from sqlmodel import Session
-
-        from dialer_tui.services import cockpit as svc
-        from dialer_tui.store.engine import reader
-
-        app = self.app
-        with Session(reader(app.engine), expire_on_commit=False) as s:  # type: ignore[attr-defined]
-            return svc.load_view(s, app.bundle, prospect_id=prospect_id, at=app.now(),  # type: ignore[attr-defined]
-                                 phone=self.chosen.get(prospect_id))
-
-    def _view_loaded(self, prospect_id: int, view: ProspectView | None, prefetch: bool) -> None:
+    @on(ViewRead)
+    def _view_read(self, event: ViewRead) -> None:
+        pid, view = event.prospect_id, event.view
+        current = self.cockpit.remember(pid, view)
         if view is None:
-            self.cache.pop(prospect_id, None)
-            if prospect_id == self.current_id:
+            if current:
                 self.query_one(DossierPane).clear_view(Text("This prospect no longer exists.",
                                                             style="red"))
-            return
-        self.cache.pop(prospect_id, None)
-        self.cache[prospect_id] = view  # newest last; a few dozen kept (each holds its history)
-        for old in [pid for pid in self.cache if pid not in (self.current_id, prospect_id)]:
-            if len(self.cache) <= CACHE_MAX:
-                break
-            del self.cache[old]
-        if prospect_id == self.current_id:
+        elif current:
             self.show_view(view)
-        elif prefetch:
+        elif event.prefetch:
             self._prepare(view)
 
     def _prepare(self, view: ProspectView) -> None:
@@ -285,98 +287,337 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
         after the outcome key they are swapped in instead of wrapped and rendered."""
         queue = self.query_one(QueueList)
         index = queue.index_of(view.prospect_id)
-        item = queue.items[index] if index is not None else None
-        phone = self._phone_for(view, item.phone if item else "")
-        self.query_one(DossierPane).prepare(view, phone, self.app.rep_zone,  # type: ignore[attr-defined]
-                                            self.app.now())  # type: ignore[attr-defined]
+        phone = self.cockpit.phone_for(view, queue.items[index].phone if index is not None
+                                       else "")
+        app = self.dapp
+        self.query_one(DossierPane).prepare(view, phone, app.rep_zone, app.now())
         self.query_one(ScriptPane).prepare(view)
 
-    @staticmethod
-    def _phone_for(view: ProspectView, phone: str) -> str:
-        """The number a dial and a call outcome use: the one the dossier's verdict judged (the
-        queue's pick, or the rep's choice with `n`), so what the screen says is what `d` asks."""
-        if view.explanation.phone:
-            return view.explanation.phone
-        numbers = {p.e164 for p in view.dossier.phones}
-        return phone if phone in numbers else ""
-
     def show_view(self, view: ProspectView) -> None:
-        self.phone = self._phone_for(view, self.phone)
-        self.query_one(DossierPane).show(view, self.phone, self.app.rep_zone,  # type: ignore[attr-defined]
-                                         self.app.now())  # type: ignore[attr-defined]
+        self.cockpit.shown(view)
+        app = self.dapp
+        self.query_one(DossierPane).show(view, self.state.phone, app.rep_zone, app.now())
         self.query_one(ScriptPane).show(view)
         self.call_after_refresh(self.prefetch_next)  # once this frame is painted
 
     def prefetch_next(self) -> None:
         """Load the next row's dossier in a worker, so that moving on shows it at once."""
         queue = self.query_one(QueueList)
-        index = queue.index_of(self.current_id)
-        if index is None or index + 1 >= len(queue.items):
-            return
-        pid = queue.items[index + 1].prospect_id
-        if pid in self.cache:
-            return
-        self._prefetch(pid)
-
-    # --- keys between dials -------------------------------------------------------------------
-    def action_focus_queue(self) -> None:
-        self.query_one(QueueList).focus()
-
-    def action_refresh(self) -> None:
-        self.cache.clear()
-        self.refresh_queue()
-        if self.current_id is not None:
-            self.load_view(self.current_id)
-
-    def action_skip(self) -> None:
-        if self.current_id is not None:
-            self.skipped = [p for p in self.skipped if p != self.current_id] + [self.current_id]
-        self.advance(drop=False)
-
-    def action_snooze(self) -> None:
-        if self.current_id is None:
-            return
-        self.snoozed[self.current_id] = self.app.now() + SNOOZE  # type: ignore[attr-defined]
-        self.acknowledge("Snoozed for an hour (this session)", style="dim")
-        self.advance(drop=True)
+        index = queue.index_of(self.state.current_id)
+        if index is not None and index + 1 < len(queue.items):
+            pid = queue.items[index + 1].prospect_id
+            if self.cockpit.view(pid) is None:
+                self.load_view(pid, prefetch=True)
 
     def advance(self, *, drop: bool) -> None:
         """Move to the next queue entry; `drop` takes the current one out of the window."""
         queue = self.query_one(QueueList)
-        pid = self.current_id
+        pid = self.state.current_id
         index = queue.index_of(pid)
         if drop and pid is not None:
             queue.drop(pid)
-            self.cache.pop(pid, None)
+            self.cockpit.forget(pid)
         elif index is not None and index + 1 < len(queue.items):
             queue.move_cursor(row=index + 1, animate=False)
-        self.current_id = None
         self.select(queue.current)
         self.update_header()
 
+    # --- the queue window ---------------------------------------------------------------------
+    def _start_queue(self) -> None:
+        """On mount: the first screenful is read here, before the first frame (~30 ms), so that
+        frame shows the queue and no worker competes with it; the rest after it is painted."""
+        self.set_interval(60, self._minute)
+        # Another rep's outcome or claim (a shared list) shows here within a few seconds.
+        self.set_interval(window.POLL_S, self._poll_changes)
+        gen = self.window.begin_read()
+        first = self.dapp.first_page()
+        try:
+            items, total = (first.items, first.total) if first else \
+                self.cockpit.read_queue(FIRST_WINDOW)
+        except Exception:  # noqa: BLE001 - a broken store: the worker read says what is wrong
+            self.refresh_queue()
+            return
+        self._queue_read(QueueRead(gen, items, total, FIRST_WINDOW))
+        if len(items) >= FIRST_WINDOW:
+            self.when_painted(lambda: gen == self.window.gen and self.when_quiet(
+                "queue", lambda: gen == self.window.gen and self._read_queue(gen)))
+
+    def when_quiet(self, name: str, fn) -> None:
+        """Run `fn` now, or once no outcome was logged for REFRESH_DELAY s (one per name)."""
+        wait = self.window.quiet_in()
+        if wait <= 0 and not self.window.pending:
+            fn()
+            return
+        self.window.pending[name] = fn
+        if self._quiet_timer is None:
+            self._quiet_timer = self.set_timer(wait, self._run_pending)
+
+    def _run_pending(self) -> None:
+        self._quiet_timer = None
+        wait = self.window.quiet_in()
+        if wait > 0:  # another outcome since: wait again
+            self._quiet_timer = self.set_timer(wait, self._run_pending)
+            return
+        for fn in self.window.take_pending():
+            fn()
+
+    def _poll_changes(self) -> None:
+        in_background(self, lambda: ChangesSeen(self.cockpit.change_token()), group="poll")
+
+    @on(ChangesSeen)
+    def _changes_seen(self, event: ChangesSeen) -> None:
+        if self.window.changed(event.token):
+            self.when_quiet("queue", lambda: self.refresh_queue(clear_cache=True))
+
+    def _minute(self) -> None:
+        self.when_quiet("minute", self._minute_now)
+
+    def _minute_now(self) -> None:
+        self.query_one(QueueList).refresh_times(self.dapp.now())
+        self.refresh_queue(clear_cache=True)
+        if self.state.current_id is not None:
+            self.load_view(self.state.current_id)
+        self.update_header()
+
+    def refresh_queue(self, *, clear_cache: bool = False) -> None:
+        """Re-read the queue window in a worker; results of reads begun before are dropped."""
+        if clear_cache:  # another rep may have changed what is cached: read it again
+            self.cockpit.forget()
+        self._read_queue(self.window.begin_read())
+
+    def _read_queue(self, gen: int, limit: int = window.QUEUE_WINDOW) -> None:
+        self.window.reading = True
+
+        def work() -> Message:
+            items, total = self.cockpit.read_queue(limit)
+            return QueueRead(gen, items, total, limit)
+
+        in_background(self, work, group="queue")
+
+    @on(QueueRead)
+    def _queue_read(self, event: QueueRead) -> None:
+        if not self.window.loaded(event.gen, len(event.items), event.limit):
+            return  # an outcome or undo since this read began; a newer one is on its way
+        now = self.dapp.now()
+        items = self.cockpit.arrange(event.items, now)
+        self.set_class(event.total == 0, "-empty")
+        queue = self.query_one(QueueList)
+        in_queue = {it.prospect_id for it in items}
+        st = self.state
+        keep = st.current_id if st.current_id in in_queue else self._last_highlight
+        queue.show(items, now, keep=keep)
+        self.update_header()
+        if st.current_id is None or (st.current_item is not None
+                                     and st.current_id not in in_queue):
+            self.select(queue.current)
+        else:
+            self.prefetch_next()
+        if not items and st.current_id is None:
+            msg = ("" if event.total == 0 else
+                   "Nobody is callable right now: nothing due, or outside calling hours.\n"
+                   "r refreshes; / finds anyone.")
+            self.query_one(DossierPane).clear_view(Text(msg, style="yellow"))
+
+    # --- outcomes -----------------------------------------------------------------------------
+    def action_outcome(self, name: str) -> None:
+        app = self.dapp
+        disp = app.bundle.dispositions.get(name)
+        if disp is None or self.state.current_id is None:
+            return
+        if disp.follow_up == "callback":
+            self._ask_callback(disp)
+        elif disp.creates_referral:
+            from dialer_tui.screens.referral import ReferralScreen
+
+            app.push_screen(ReferralScreen(self.cockpit.who(), self.cockpit.company(),
+                                           app.bundle.settings.region),
+                            lambda form: form and self.log_touch(disp, referral=form))
+        else:
+            self.log_touch(disp)
+
+    def _ask_callback(self, disp: Outcome, error: str = "", value: str = "") -> None:
+        from zoneinfo import ZoneInfo
+
+        from dialer_tui.screens.callback import CallbackScreen
+
+        app, view, item = self.dapp, self.cockpit.view(), self.state.current_item
+        zone = view.dossier.zone if view else (
+            item.local_time.tzinfo if item and item.local_time.tzinfo else ZoneInfo("UTC"))
+        app.push_screen(CallbackScreen(self.cockpit.who(), zone, app.now(), error, value),
+                        lambda text: text and self.log_touch(disp, callback=text))
+
+    def log_touch(self, disp: Outcome, *, callback: str | None = None,
+                  referral: ReferralForm | None = None) -> None:
+        """Commit the touch, then acknowledge and move on (in that order)."""
+        if self.state.current_id is None:
+            return
+        app, who = self.dapp, self.cockpit.who()
+        hold_gc_until_painted(self)
+        result = self.cockpit.log(disp, callback=callback, referral=referral)
+        if isinstance(result, Refused):
+            if callback is not None:  # ask again, saying what was wrong with the words
+                self._ask_callback(disp, result.said, callback)
+            else:
+                app.notify(result.said, severity="error", markup=False)
+            return
+        if isinstance(result, NotSaved):  # say it, stay here
+            self.acknowledge(f"NOT SAVED: {disp.label.lower()} for {who}. The database said "
+                             f"{result.said!r} and the local journal {result.journal_said}; "
+                             "note it by hand, then press the key again", style="bold red")
+            return
+        app.stats.record(disp)
+        if isinstance(result, KeptLocally):
+            app.offline(result.said)
+            extra = " (the referral itself was not kept: add it again later)" if referral else ""
+            self.acknowledge(f"Kept on this machine: {disp.label.lower()} for {who}; written to "
+                             f"the database once it is back (it said: {result.said}){extra}",
+                             style="bold yellow")
+            self.advance(drop=True)
+            return
+        assert isinstance(result, Stored)
+        logged = result.logged
+        if result.referral_failed:
+            app.notify(result.referral_said, severity="error", markup=False)
+        extra = "" if result.referral_failed else result.referral_said
+        nxt = f" - next: {logged.next_label}" if logged.next_label else ""
+        self.acknowledge(f"Logged {disp.label.lower()} for {who}{nxt}{extra}", logged.warnings)
+        for w in logged.warnings:
+            app.notify(w, title="Callback moved" if callback else "Note", severity="warning",
+                       timeout=10, markup=False)
+        queue = self.query_one(QueueList)
+        self.advance(drop=True)
+        left = len(queue.items) - (queue.index_of(self.state.current_id) or 0)
+        if self.window.after_outcome(left):
+            self.when_quiet("queue", self.refresh_queue)
+        self._start_note()
+        if app.bundle.settings.dial.power_mode and self.state.phone:
+            # Once the next prospect is painted: launching the dialer (a fork, or the browser
+            # lookup behind tel:) would hold up that frame.
+            self.call_after_refresh(self.action_dial)
+
+    def _start_note(self) -> None:
+        box = self.query_one("#note", Input)
+        box.value = ""
+        box.focus()
+
+    @on(Input.Submitted, "#note")
+    def _note_submitted(self, event: Input.Submitted) -> None:
+        touch_id, text = self.cockpit.take_note_touch(), event.value.strip()
+        if text and touch_id is not None:
+            in_background(self, lambda: Said("Note saved") if self.cockpit.save_note(
+                touch_id, text) else None, group="note", exclusive=False)
+        self.query_one("#note", Input).value = ""
+        self.query_one(QueueList).focus()
+
+    def action_undo(self) -> None:
+        app = self.dapp
+        last = self.cockpit.undo()
+        if last is None:
+            app.notify("Nothing to undo in this session")
+            return
+        if isinstance(last, str):
+            app.notify(last, severity="error", markup=False)
+            return
+        app.stats.unrecord(last.outcome)
+        queue = self.query_one(QueueList)
+        if last.item is not None:
+            queue.insert_first(last.item, app.now())
+            queue.move_cursor(row=0, animate=False)
+        self.select(last.item, last.prospect_id)
+        queue.focus()
+        self.acknowledge(f"Undid {last.outcome.label.lower()} for {last.name}", style="yellow")
+        self.refresh_queue()
+        self.update_header()
+
+    # --- between dials ------------------------------------------------------------------------
+    def action_dial(self) -> None:
+        """`d` (and power mode): the gate judges this number for this person now; a blocked
+        dial is refused in the outcome bar with the reason and the next allowed time."""
+        if not self.state.phone or self.state.current_id is None:
+            self.dapp.notify("No number to dial for this prospect", severity="warning")
+            return
+        self._check_dial(override=False)
+
+    def action_dial_override(self) -> None:
+        """`D`: dial outside the rules, after a confirm step that asks why (never one key)."""
+        if self.state.phone and self.state.current_id is not None:
+            self._check_dial(override=True)
+
+    def _check_dial(self, *, override: bool) -> None:
+        pid, phone = self.state.current_id, self.state.phone
+        assert pid is not None
+        in_background(self, lambda: DialChecked(self.cockpit.check_dial(pid, phone), override),
+                      group="dial")
+
+    @on(DialChecked)
+    def _dial_checked(self, event: DialChecked) -> None:
+        check = event.check
+        if isinstance(check, str):  # no rules checked: no dial
+            self.acknowledge(f"Not dialled: {check}", style="bold red")
+            return
+        if check.prospect_id != self.state.current_id or check.e164 != self.state.phone:
+            return  # the rep moved on while the rules were read: dial nothing unseen
+        if not event.override or check.allowed:
+            self._dial(check)
+        elif check.next_allowed is None:  # do-not-call, a bad number, a closed status
+            self.acknowledge(check.refusal() + " (no override for this)", style="bold red")
+        else:
+            from dialer_tui.screens.edit import OverrideScreen
+
+            self.dapp.push_screen(OverrideScreen(self.cockpit.who(), check.e164, check.refusal()),
+                                  lambda reason: reason and self._dial(check, reason))
+
+    def _dial(self, check: DialCheck, override: str = "") -> None:
+        if not check.allowed and not override:
+            refusal = check.refusal()
+            if check.next_allowed is not None:
+                refusal += " (D: dial anyway, saying why)"
+            self.acknowledge(refusal, style="bold red")
+            return
+        from dialer_tui.services.dial import DialError, dial
+
+        app = self.dapp
+        try:
+            said = dial(check.e164, app.bundle.settings.dial, copy=app.copy_to_clipboard)
+        except DialError as exc:
+            app.notify(str(exc), severity="error", markup=False)
+            return
+        if override:
+            self.state.overrides[check.prospect_id] = override
+            said += " (outside the rules: your reason goes on the touch)"
+        self.acknowledge(said[0].upper() + said[1:], style="yellow" if override else "cyan")
+
+    def action_skip(self) -> None:
+        self.cockpit.skip()
+        self.advance(drop=False)
+
+    def action_snooze(self) -> None:
+        if self.cockpit.snooze():
+            self.acknowledge("Snoozed for an hour (this session)", style="dim")
+            self.advance(drop=True)
+
     def action_next_number(self) -> None:
-        """The next dialable number (never a do-not-call, bad or invalid one), judged afresh:
-        the dossier's verdict is re-read for it before it says "callable"."""
-        pid = self.current_id
-        view = self.cache.get(pid or -1)
-        if view is None or pid is None:
-            return
-        usable = [n["phone"] for n in view.explanation.numbers if n["state"] == "ok"]
-        if len(usable) < 2:
-            self.acknowledge("No other dialable number on file" if usable else
-                             "No dialable number on file", style="yellow")
-            return
-        i = usable.index(self.phone) if self.phone in usable else -1
-        self.phone = self.chosen[pid] = usable[(i + 1) % len(usable)]
-        self.acknowledge(f"Number: {self.phone} (checking the rules for it)", style="cyan")
-        self.load_view(pid)
+        """The next dialable number, judged afresh: the dossier's verdict is re-read for it
+        before it says "callable"."""
+        phone, said = self.cockpit.next_number()
+        if said:
+            self.acknowledge(said, style="cyan" if phone else "yellow")
+        if phone and self.state.current_id is not None:
+            self.load_view(self.state.current_id)
+
+    def action_focus_queue(self) -> None:
+        self.query_one(QueueList).focus()
+
+    def action_refresh(self) -> None:
+        self.cockpit.forget()
+        self.refresh_queue()
+        if self.state.current_id is not None:
+            self.load_view(self.state.current_id)
 
     def action_objections(self) -> None:
         self.query_one(ScriptPane).focus_filter()
 
     def action_stopwatch(self) -> None:
-        from dialer_tui.widgets.script_pane import Stopwatch
-
         self.query_one(Stopwatch).toggle()
 
     def action_toggle_script(self) -> None:
@@ -385,20 +626,85 @@ class CockpitScreen(QueueWindow, OutcomeActions, Screen):
     def action_help(self) -> None:
         from dialer_tui.screens.help import HelpScreen
 
-        rows = [(k, d, i) for k, d, i, _a in self.binding_rows()]
-        self.app.push_screen(HelpScreen(rows))
+        self.dapp.push_screen(HelpScreen([(k, d, i) for k, d, i, _a in self.binding_rows()]))
 
     def action_history(self) -> None:
         from dialer_tui.screens.history import HistoryScreen
 
-        if self.current_id is not None:
-            self.app.push_screen(HistoryScreen(self.current_id))
+        if self.state.current_id is not None:
+            self.dapp.push_screen(HistoryScreen(self.state.current_id))
 
     def action_stats(self) -> None:
         from dialer_tui.screens.stats import StatsScreen
 
-        self.app.push_screen(StatsScreen())
+        self.dapp.push_screen(StatsScreen())
 
-    @on(Input.Submitted, "#note")
-    def _note_submitted(self, event: Input.Submitted) -> None:
-        self.save_note(event.value)
+    def action_search(self) -> None:
+        from dialer_tui.screens.search import SearchScreen
+
+        self.dapp.push_screen(SearchScreen(), self.open_prospect)
+
+    def open_prospect(self, prospect_id: int | None) -> None:
+        if not prospect_id:
+            return
+        queue = self.query_one(QueueList)
+        index = queue.index_of(prospect_id)
+        if index is not None:
+            queue.move_cursor(row=index, animate=False)
+            self.select(queue.items[index])
+        else:
+            self.cockpit.forget(prospect_id)
+            self.select(None, prospect_id)
+
+    # --- edits between dials ----------------------------------------------------------------
+    def action_add_phone(self) -> None:
+        from dialer_tui.screens.edit import AddPhoneScreen
+
+        pid = self.state.current_id
+        self.dapp.push_screen(AddPhoneScreen(self.cockpit.who(), self.dapp.bundle.settings.region),
+                              lambda got: got and pid is not None and self._add_phone(pid, *got))
+
+    def _add_phone(self, prospect_id: int, raw: str, kind: str, note: str) -> None:
+        from dialer_tui.domain.phones import PhoneError
+
+        def work() -> Message:
+            try:
+                return Said(self.cockpit.add_phone(prospect_id, raw, kind, note),
+                            prospect_id=prospect_id)
+            except (PhoneError, LookupError) as exc:
+                return Said(str(exc), error=True)
+
+        in_background(self, work, group="edit", exclusive=False)
+
+    def action_edit_notes(self) -> None:
+        from dialer_tui.screens.edit import NotesScreen
+
+        view, pid = self.cockpit.view(), self.state.current_id
+        notes = view.dossier.prospect.research_notes if view else ""
+        self.dapp.push_screen(
+            NotesScreen(self.cockpit.who(), notes),
+            lambda text: text is not None and pid is not None and in_background(
+                self, lambda: Said(self.cockpit.save_research(pid, text), prospect_id=pid),
+                group="edit", exclusive=False))
+
+    @on(Said)
+    def _said(self, event: Said) -> None:
+        if event.error:
+            self.dapp.notify(event.text, severity="error", markup=False)
+            return
+        self.acknowledge(event.text, style=event.style)
+        if event.prospect_id is not None:  # its dossier changed: read it again
+            self.cockpit.forget(event.prospect_id)
+            if event.prospect_id == self.state.current_id:
+                self.load_view(event.prospect_id)
+            self.refresh_queue()
+
+
+def hold_gc_until_painted(screen: CockpitScreen) -> None:
+    """No garbage collection from the outcome key until the next prospect is painted: a full
+    collection (100-200 ms with a 1M-touch store's objects about) waits for after the frame."""
+    import gc
+
+    if gc.isenabled():
+        gc.disable()
+        screen.call_after_refresh(gc.enable)

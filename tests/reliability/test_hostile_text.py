@@ -133,7 +133,7 @@ async def settle(pilot, app) -> None:
 
 @pytest.fixture
 def quick_cockpit(monkeypatch):
-    from dialer_tui.screens import queue_window
+    from dialer_tui.services import queue_window
 
     monkeypatch.setattr(queue_window, "REFRESH_DELAY", 0)
 
@@ -161,7 +161,7 @@ async def test_hostile_text_is_literal_in_every_pane_search_and_help(tmp_path, q
         for row in range(len(HOSTILE)):
             queue.move_cursor(row=row, animate=False)
             await settle(pilot, app)
-            pid = cockpit.current_id
+            pid = cockpit.state.current_id
             h = ids[pid]
             seen.add(h)
             s = flat(shown(h))
@@ -196,7 +196,7 @@ async def test_hostile_text_is_literal_in_every_pane_search_and_help(tmp_path, q
             if isinstance(app.screen, SearchScreen):
                 await pilot.press("enter")
                 await settle(pilot, app)
-            assert app.screen is cockpit and cockpit.current_id == pid
+            assert app.screen is cockpit and cockpit.state.current_id == pid
 
             if row % 4 == 0 or "@click" in h:  # the help over a hostile dossier
                 await pilot.press("question_mark")
@@ -212,7 +212,7 @@ async def test_hostile_text_is_literal_in_every_pane_search_and_help(tmp_path, q
         # An outcome on one of them: the acknowledgement line is literal too.
         queue.move_cursor(row=0, animate=False)
         await settle(pilot, app)
-        h = ids[cockpit.current_id]
+        h = ids[cockpit.state.current_id]
         await pilot.press("4")
         await settle(pilot, app)
         ack = region_text(app, cockpit.query_one("#ack"))

@@ -54,7 +54,7 @@ def utc_local_zone(monkeypatch):
 def no_paint_first_delays(monkeypatch):
     # The cockpit keeps queue re-reads at least 1 s away from an outcome so the next prospect
     # paints first; tests wait on workers instead.
-    from dialer_tui.screens import queue_window
+    from dialer_tui.services import queue_window
 
     monkeypatch.setattr(queue_window, "REFRESH_DELAY", 0)
 

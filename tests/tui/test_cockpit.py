@@ -37,7 +37,7 @@ async def test_queue_dossier_and_script_show_the_first_prospect(engine, bundle):
 async def test_start_up_fills_in_what_waits_for_the_first_frame(db_path, tmp_path, bundle):
     """The first frame shows the first screenful of the queue; then the footer's keys, the first
     prospect's dossier and the rest of the queue window arrive."""
-    from dialer_tui.screens.queue_window import FIRST_WINDOW
+    from dialer_tui.services.first_page import FIRST_WINDOW
     from dialer_tui.widgets.queue_list import QueueList
 
     from .conftest import _import, many_rows, write_csv
@@ -169,7 +169,7 @@ async def test_help_lists_bindings_with_ids_and_keymap_applies(engine, bundle):
     app = make_app(engine, dataclasses.replace(bundle, settings=settings))
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot, app)
-        pid = app.screen.current_id
+        pid = app.screen.state.current_id
         await pilot.press("question_mark")
         await settle(pilot, app)
         text = screen_text(app)
@@ -179,7 +179,7 @@ async def test_help_lists_bindings_with_ids_and_keymap_applies(engine, bundle):
         await settle(pilot, app)
         await pilot.press("x")  # remapped from 5
         await settle(pilot, app)
-        assert app.screen.current_id != pid
+        assert app.screen.state.current_id != pid
         assert app.stats.dials == 1
 
 
@@ -217,19 +217,19 @@ async def test_skip_snooze_add_number_and_notes(engine, bundle):
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot, app)
         cockpit = app.screen
-        first = cockpit.current_id
+        first = cockpit.state.current_id
         await pilot.press("s")
         await settle(pilot, app)
-        second = cockpit.current_id
+        second = cockpit.state.current_id
         assert second not in (None, first)
         await pilot.press("z")
         await settle(pilot, app)
-        assert cockpit.current_id not in (None, second)
-        assert second in cockpit.snoozed
+        assert cockpit.state.current_id not in (None, second)
+        assert second in cockpit.state.snoozed
         await pilot.press("r")  # a refresh keeps the snoozed one out
         await settle(pilot, app)
         assert second not in [it.prospect_id for it in cockpit.query_one("#queue").items]
-        target = cockpit.current_id
+        target = cockpit.state.current_id
         await pilot.press("a")
         await settle(pilot, app)
         app.screen.query_one("#phone-input", Input).value = "not a number"
@@ -261,7 +261,7 @@ async def test_dial_command_runs_an_argv_without_a_shell(engine, bundle, tmp_pat
     app = make_app(engine, dataclasses.replace(bundle, settings=settings))
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot, app)
-        phone = app.screen.phone
+        phone = app.screen.state.phone
         await pilot.press("d")
         await settle(pilot, app)
         for _ in range(100):

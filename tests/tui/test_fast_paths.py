@@ -9,7 +9,8 @@ from datetime import timedelta
 from sqlmodel import Session
 from textual.widgets import Input
 
-from dialer_tui.screens import queue_window
+from dialer_tui.screens.cockpit import ChangesSeen
+from dialer_tui.services import queue_window
 from dialer_tui.store.models import Touch
 from dialer_tui.widgets.dossier import HISTORY_SHOWN, DossierPane
 from dialer_tui.widgets.queue_list import QueueList
@@ -21,7 +22,7 @@ async def test_dossier_shows_the_latest_touches_and_points_to_the_full_history(e
     app = make_app(engine, bundle)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot, app)
-        pid = app.screen.current_id
+        pid = app.screen.state.current_id
         with Session(engine) as s:
             s.add_all([Touch(prospect_id=pid, channel="call", outcome="no_answer",
                              started_at=PINNED - timedelta(days=1, minutes=i), note=f"t{i:02d}")
@@ -43,19 +44,19 @@ async def test_queue_pane_keys_and_clicks_move_the_prospect(many_engine, bundle)
         await settle(pilot, app)
         queue = app.screen.query_one(QueueList)
         first, second, fourth = (queue.items[i].prospect_id for i in (0, 1, 3))
-        assert app.screen.current_id == first
+        assert app.screen.state.current_id == first
         await pilot.press("down")
         await settle(pilot, app)
-        assert app.screen.current_id == second and queue.cursor_row == 1
+        assert app.screen.state.current_id == second and queue.cursor_row == 1
         await pilot.click("#queue", offset=(20, 5))  # border, header, then rows 0, 1, 2, 3
         await settle(pilot, app)
-        assert app.screen.current_id == fourth
+        assert app.screen.state.current_id == fourth
         await pilot.click("#queue", offset=(20, 1))  # the header: nothing chosen
         await settle(pilot, app)
-        assert app.screen.current_id == fourth
+        assert app.screen.state.current_id == fourth
         await pilot.press("end")
         await settle(pilot, app)
-        assert app.screen.current_id == queue.items[-1].prospect_id
+        assert app.screen.state.current_id == queue.items[-1].prospect_id
 
 
 async def test_no_queue_read_right_after_an_outcome(db_path, tmp_path, bundle, monkeypatch):
@@ -70,18 +71,18 @@ async def test_no_queue_read_right_after_an_outcome(db_path, tmp_path, bundle, m
             await settle(pilot, app)
             cockpit, queue = app.screen, app.screen.query_one(QueueList)
             reads: list[int] = []
-            monkeypatch.setattr(type(cockpit), "_read_queue",
-                                lambda self, limit: reads.append(limit) or ([], -1))
+            monkeypatch.setattr(cockpit.cockpit, "read_queue",
+                                lambda limit: reads.append(limit) or ([], -1))
             before = len(queue.items)
-            pid = cockpit.current_id
+            pid = cockpit.state.current_id
             await pilot.press("5")
             await settle(pilot, app)
             assert len(queue.items) == before - 1 and queue.index_of(pid) is None
             assert app.focused is cockpit.query_one("#note", Input)
-            cockpit._changes_seen(("another", "rep"))  # the poll saw a change: later, not now
-            cockpit._changes_seen(("yet", "another"))
+            cockpit.post_message(ChangesSeen(("another", "rep")))  # a change: later, not now
+            cockpit.post_message(ChangesSeen(("yet", "another")))
             await settle(pilot, app)
-            assert reads == [] and set(cockpit._pending) == {"queue"}
+            assert reads == [] and set(cockpit.window.pending) == {"queue"}
             assert f"queue {before - 1}" in screen_text(app)
     finally:
         engine.dispose()
@@ -94,7 +95,7 @@ async def test_the_next_prospect_is_rendered_before_the_key(many_engine, bundle)
         cockpit = app.screen
         queue, pane = cockpit.query_one(QueueList), cockpit.query_one(DossierPane)
         nxt = queue.items[1].prospect_id
-        assert nxt in cockpit.cache  # prefetched after the first dossier was painted
+        assert nxt in cockpit.state.views  # prefetched after the first dossier was painted
         assert any(view.prospect_id == nxt for view, *_ in pane._ready)
         await pilot.press("5")
         await settle(pilot, app)

@@ -37,9 +37,9 @@ def ack(app) -> str:
 
 async def open_prospect(pilot, app, pid: int) -> None:
     await settle(pilot, app)
-    app.screen._open(pid)  # what a search hit does: the unannounced callback
+    app.screen.open_prospect(pid)  # what a search hit does: the unannounced callback
     await settle(pilot, app)
-    assert app.screen.current_id == pid
+    assert app.screen.state.current_id == pid
 
 
 async def test_d_at_night_is_refused_with_the_reason_and_the_next_time(engine, bundle):
@@ -87,7 +87,7 @@ async def test_n_lands_only_on_dialable_numbers_and_the_dossier_judges_each(engi
         await open_prospect(pilot, app, tom)
         seen = {}
         for _ in range(4):
-            phone = app.screen.phone
+            phone = app.screen.state.phone
             verdict = app.screen.query_one(DossierPane).view.explanation
             assert verdict.phone == phone  # the dossier judged the number `d` would dial
             with Session(engine) as s:
@@ -97,7 +97,7 @@ async def test_n_lands_only_on_dialable_numbers_and_the_dossier_judges_each(engi
             await pilot.press("n")
             await settle(pilot, app)
         assert seen == {"+12127365000": True, "+12135550142": False}
-        while app.screen.phone != "+12135550142":
+        while app.screen.state.phone != "+12135550142":
             await pilot.press("n")
             await settle(pilot, app)
         shown = app.screen.query_one(DossierPane).view.explanation
@@ -137,7 +137,7 @@ async def test_D_dials_outside_the_rules_only_with_a_reason_kept_on_the_touch(en
 
 async def test_power_mode_asks_the_gate_for_the_next_row_at_the_instant_it_dials(
         engine, bundle, monkeypatch):
-    from dialer_tui.screens import queue_window
+    from dialer_tui.services import queue_window
 
     # The window is not re-read after the outcome (it would drop the stale row): the row the
     # rep sees next was judged a minute ago, and power mode must not trust that verdict.
@@ -151,11 +151,11 @@ async def test_power_mode_asks_the_gate_for_the_next_row_at_the_instant_it_dials
     app = clipboard_app(engine, bundle, clock=lambda: now[0], power=True)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot, app)
-        assert app.screen.current_id == ids["Marcus"]
+        assert app.screen.state.current_id == ids["Marcus"]
         rows = [i.prospect_id for i in app.screen.query_one("QueueList").items]
         assert rows == [ids["Marcus"], ids["Alma"]]  # both callable when the queue was read
         now[0] += timedelta(minutes=1)  # 21:00:30: US federal hours are over in Houston
         await pilot.press("4")  # left a voicemail: Marcus is next tried another day
         await settle(pilot, app)
-        assert app.screen.current_id == ids["Alma"]
+        assert app.screen.state.current_id == ids["Alma"]
         assert app.clipboard == "" and ack(app).startswith("Not dialled: 21:00 in America/Chicago")

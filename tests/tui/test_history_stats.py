@@ -65,7 +65,7 @@ def plain(static: Static) -> str:
 
 async def open_history(pilot, app, prospect_id: int) -> HistoryScreen:
     await settle(pilot, app)
-    app.screen._open(prospect_id)  # what a search hit does
+    app.screen.open_prospect(prospect_id)  # what a search hit does
     await settle(pilot, app)
     await pilot.press("h")
     await settle(pilot, app)

@@ -34,11 +34,11 @@ async def test_an_outcome_the_database_refuses_is_kept_and_written_when_it_is_ba
                     journal_path=journal)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot, app)
-        first = app.screen.current_id
+        first = app.screen.state.current_id
         back = refuse_writes(engine)
         await pilot.press("5")  # no answer
         await settle(pilot, app)
-        assert app.is_running and app.screen.current_id != first  # the session goes on
+        assert app.is_running and app.screen.state.current_id != first  # the session goes on
         ack = app.screen.query_one("#ack").content.plain
         assert ack.startswith("Kept on this machine: no answer for")
         assert "readonly database" in ack

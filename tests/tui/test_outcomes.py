@@ -32,7 +32,7 @@ async def test_every_outcome_key_stores_its_touch_and_moves_on(many_engine, bund
         await settle(pilot, app)
         cockpit = app.screen
         for outcome in bundle.dispositions.outcomes:
-            pid = cockpit.current_id
+            pid = cockpit.state.current_id
             assert pid is not None, f"no prospect selected before {outcome.name}"
             await pilot.press(outcome.key)
             await settle(pilot, app)
@@ -43,7 +43,7 @@ async def test_every_outcome_key_stores_its_touch_and_moves_on(many_engine, bund
             assert stored[0].rep == "tester"
             if outcome.is_call:
                 assert stored[0].phone_e164.startswith("+1305555")
-            assert cockpit.current_id != pid, f"{outcome.name} did not move on"
+            assert cockpit.state.current_id != pid, f"{outcome.name} did not move on"
             ack = screen_text(app)
             assert f"Logged {outcome.label.lower()}" in ack
             assert app.focused is cockpit.query_one("#note", Input)
@@ -60,7 +60,7 @@ async def test_note_is_saved_on_the_touch(many_engine, bundle):
     app = make_app(many_engine, bundle)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot, app)
-        pid = app.screen.current_id
+        pid = app.screen.state.current_id
         await pilot.press("5")
         await settle(pilot, app)
         app.screen.query_one("#note", Input).value = "asked for [bold]Tuesday[/]"
@@ -76,10 +76,10 @@ async def test_enter_and_an_outcome_key_in_one_read_log_that_outcome(many_engine
     app = make_app(many_engine, bundle)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot, app)
-        first = app.screen.current_id
+        first = app.screen.state.current_id
         await pilot.press("4")
         await settle(pilot, app)
-        second = app.screen.current_id
+        second = app.screen.state.current_id
         assert app.focused is app.screen.query_one("#note", Input)
         app.post_message(events.Key("enter", "\r"))  # both queued before either is handled
         app.post_message(events.Key("5", "5"))
@@ -94,14 +94,14 @@ async def test_undo_removes_the_touch_and_brings_the_prospect_back(many_engine, 
     app = make_app(many_engine, bundle)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot, app)
-        pid = app.screen.current_id
+        pid = app.screen.state.current_id
         await pilot.press("4")
         await settle(pilot, app)
         assert touches(many_engine, pid)
         await pilot.press("enter", "u")
         await settle(pilot, app)
         assert touches(many_engine, pid) == []
-        assert app.screen.current_id == pid
+        assert app.screen.state.current_id == pid
         assert app.screen.query_one(DossierPane).view.prospect_id == pid
         assert app.stats.dials == 0
         with Session(many_engine) as s:
@@ -113,9 +113,9 @@ async def test_callback_outside_hours_is_snapped_with_a_visible_warning(engine, 
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot, app)
         cockpit = app.screen
-        pid = cockpit.current_id
-        name = cockpit.cache[pid].dossier.prospect.name
-        zone = cockpit.cache[pid].dossier.zone
+        pid = cockpit.state.current_id
+        name = cockpit.state.views[pid].dossier.prospect.name
+        zone = cockpit.state.views[pid].dossier.zone
         await pilot.press("2")
         await settle(pilot, app)
         app.screen.query_one("#callback-input", Input).value = "tomorrow 11pm"
@@ -137,7 +137,7 @@ async def test_callback_words_that_make_no_sense_ask_again(engine, bundle):
     app = make_app(engine, bundle)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot, app)
-        pid = app.screen.current_id
+        pid = app.screen.state.current_id
         await pilot.press("2")
         await settle(pilot, app)
         app.screen.query_one("#callback-input", Input).value = "when pigs fly"
@@ -147,4 +147,4 @@ async def test_callback_words_that_make_no_sense_ask_again(engine, bundle):
         assert touches(engine, pid) == []
         await pilot.press("escape")
         await settle(pilot, app)
-        assert app.screen.current_id == pid
+        assert app.screen.state.current_id == pid

@@ -17,7 +17,7 @@ async def test_the_prospect_on_screen_is_leased_and_hidden_from_other_reps(many_
     app = make_app(many_engine, bundle)  # rep "tester"
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot, app)
-        shown = app.screen.current_id
+        shown = app.screen.state.current_id
         with Session(many_engine) as s:
             p = s.get(Prospect, shown)
             assert p.claimed_by == "tester" and p.claim_expires_at > PINNED
@@ -34,14 +34,14 @@ async def test_the_prospect_on_screen_is_leased_and_hidden_from_other_reps(many_
         await pilot.press("s")
         await settle(pilot, app)
         await settle(pilot, app)
-        assert app.screen.current_id not in (shown, nxt)
+        assert app.screen.state.current_id not in (shown, nxt)
         with Session(many_engine) as s:
             assert s.get(Prospect, nxt).claimed_by == "bob"  # untouched
 
 
 async def test_another_reps_outcome_shows_in_this_queue_within_seconds(many_engine, bundle,
                                                                         monkeypatch):
-    from dialer_tui.screens import queue_window
+    from dialer_tui.services import queue_window
     from dialer_tui.services.calling import log_outcome
 
     monkeypatch.setattr(queue_window, "POLL_S", 0.2)
