@@ -474,6 +474,11 @@ def main(argv: list[str] | None = None) -> int:
             # The driver's own words (not the statement, whose parameters are prospect data),
             # and where: the file, or the URL without its password.
             said = str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["?"]
+            if "readonly database" in said[0]:  # a read-only store reads; this command writes
+                sys.stderr.write(visible(f"dialer-tui: error: {where(args.db)} is read-only "
+                                         "(the file or its folder cannot be written); "
+                                         f"'{args.command}' needs to write to it") + "\n")
+                return EXIT_FAIL
             sys.stderr.write(visible(f"dialer-tui: database error at {where(args.db)}: "
                                      f"{said[0]}") + "\n")
             return EXIT_FAIL

@@ -6,12 +6,18 @@ its file with a second process (another cockpit, an import): WAL, `busy_timeout`
 lock instead of failing with "database is locked". pysqlite's own transaction handling is turned
 off (`isolation_level=None`) and the BEGIN is emitted from SQLAlchemy's `begin` event; the recipe
 that toggles `dbapi_connection.autocommit` breaks on Python 3.11.
+
+A file that cannot be written (its own permissions, a read-only folder or mount, an immutable
+flag) is opened read-only, so that `queue`, `lookup`, `history`, `why` and `stats` still work;
+writes then fail with SQLite's "attempt to write a readonly database" (see read_only_uri).
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -65,13 +71,46 @@ def _prepare_sqlite_file(path: Path) -> None:
         raise StoreError(f"--db: cannot create {path}: {exc.strerror}") from None
 
 
-def _sqlite_pragmas(engine: Engine) -> None:
+def store_is_read_only(path: Path) -> bool:
+    """True when this process cannot write the file, or cannot create the journal files SQLite
+    writes beside it (-wal, -shm, or a rollback journal). os.access asks the kernel, so it also
+    sees a read-only mount and an immutable flag, which stop root too."""
+    return path.exists() and not (os.access(path, os.W_OK)
+                                  and os.access(path.parent, os.W_OK | os.X_OK))
+
+
+def read_only_uri(path: Path) -> str:
+    """The SQLite URI that reads an unwritable file.
+
+    `mode=ro` alone is not enough for our WAL databases: a reader needs the -shm index, and in a
+    read-only folder SQLite can neither create it nor fall back ("unable to open database file").
+    `immutable=1` skips the index and all locking, so it is used only when that is safe to read:
+    the folder is read-only (no writer of this file can come through it either) and no -wal
+    file holds committed changes (an immutable reader ignores the WAL, and would show data older
+    than what was acknowledged). A -wal left by a crash, or by a writer that still has the file
+    open, is read through `mode=ro` with its -shm, which SQLite can open read-only."""
+    wal = path.with_name(path.name + "-wal")
+    try:
+        hot_wal = wal.stat().st_size > 0
+    except OSError:
+        hot_wal = False
+    folder_writable = os.access(path.parent, os.W_OK | os.X_OK)
+    if hot_wal and not folder_writable and not wal.with_name(path.name + "-shm").exists():
+        raise StoreError(f"--db: {path} is read-only and its last changes are in {wal.name}, "
+                         f"which cannot be read without {path.name}-shm; open it once where "
+                         "it can be written")
+    immutable = not folder_writable and not hot_wal
+    return f"file:{quote(os.path.abspath(path))}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+def _sqlite_pragmas(engine: Engine, *, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
         cur = dbapi_connection.cursor()
         cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA journal_mode = WAL")
+        if not read_only:  # switching a file to WAL writes its header: keep what it has
+            cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = FULL")  # an acknowledged outcome survives power loss
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
@@ -117,6 +156,16 @@ def make_engine(db: str | os.PathLike | None = None, *, migrate: bool = True) ->
         if database and database != ":memory:":
             path = Path(database)
             _prepare_sqlite_file(path)
+            if store_is_read_only(path):
+                # engine.url stays the file's URL (the journal and messages are keyed on it);
+                # only the connection underneath is opened read-only.
+                uri = read_only_uri(path)
+                engine = create_engine(url, creator=lambda: sqlite3.connect(
+                    uri, uri=True, check_same_thread=False, timeout=30))
+                _sqlite_pragmas(engine, read_only=True)
+                if migrate:  # a current schema is only read (migrations.upgrade)
+                    upgrade(engine)
+                return engine
             for suffix in ("-wal", "-shm"):  # WAL side files hold data too
                 side = path.with_name(path.name + suffix)
                 if side.exists():
