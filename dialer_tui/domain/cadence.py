@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from dialer_tui.channels import StepChannel
+
 Part = Literal["morning", "midday", "afternoon", "evening", "any"]
 PARTS_ORDER = ("morning", "midday", "afternoon", "evening")
 MIN_ATTEMPTS = 7  # seed 003: don't give up until you've tried at least 7 times
@@ -23,7 +25,7 @@ MIN_ATTEMPTS = 7  # seed 003: don't give up until you've tried at least 7 times
 class Step(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     day: int = Field(ge=0, le=365)
-    channel: Literal["call", "email", "linkedin", "letter", "visit", "text"]
+    channel: StepChannel
     template: str
     part: Part = "any"
 
@@ -107,6 +109,13 @@ class Planned:
     @property
     def is_call(self) -> bool:
         return self.channel == "call"
+
+
+def rest_of_day(at: datetime, zone: ZoneInfo) -> datetime:
+    """The end of the prospect's day at `at` (their next local midnight): a voicemail keeps them
+    out for the rest of it (seed 003: "give them a day or so"), and so does the promise it makes."""
+    local = at.astimezone(zone)
+    return (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _business_day(d: date) -> date:

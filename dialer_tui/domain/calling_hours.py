@@ -45,7 +45,7 @@ __all__ = ["CallingRules", "Target", "Verdict", "judge", "next_slot", "candidate
 
 UTC = timezone.utc
 SEARCH_HORIZON = timedelta(days=14)
-ROLLING_WINDOW = timedelta(hours=24)
+CAP_WINDOW = timedelta(hours=24)  # the rolling window of every attempt cap (gate.py counts in it)
 _PLAN_CACHE_MAX = 50_000  # distinct (target, user window) pairs kept; cleared whole when full
 
 
@@ -345,7 +345,7 @@ def judge(rules: CallingRules, target: Target, at: datetime, *, attempts_24h: in
     if law is not None and law.cap is not None and attempts_24h >= law.cap:
         if oldest_attempt_24h is not None:
             _aware(oldest_attempt_24h, "oldest_attempt_24h")
-        release = (oldest_attempt_24h or at) + ROLLING_WINDOW
+        release = (oldest_attempt_24h or at) + CAP_WINDOW
         if release > at:  # an "oldest" already 24 h old means the count is stale: not capped
             blocked, start = True, release
             rel = release.astimezone(plan.primary.tz)

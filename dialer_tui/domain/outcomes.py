@@ -5,12 +5,15 @@ services/bundle.py reads."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Channel = Literal["call", "voicemail", "email", "linkedin", "letter", "visit", "text"]
-CALL_CHANNELS = ("call", "voicemail")
+from dialer_tui.channels import Channel, is_call
+
+# The terminal status of a booked meeting (store.models.STATUS_MEETING): an outcome with it is a
+# meeting, whatever its name, for the stats and the session header alike.
+MEETING = "meeting_booked"
 
 
 class Outcome(BaseModel):
@@ -32,7 +35,11 @@ class Outcome(BaseModel):
 
     @property
     def is_call(self) -> bool:
-        return self.channel in CALL_CHANNELS
+        return is_call(self.channel)
+
+    @property
+    def is_meeting(self) -> bool:
+        return self.terminal == MEETING
 
 
 class Dispositions(BaseModel):
@@ -63,3 +70,7 @@ class Dispositions(BaseModel):
 
     def names(self) -> list[str]:
         return [o.name for o in self.outcomes]
+
+    def names_where(self, test: Callable[[Outcome], bool]) -> tuple[str, ...]:
+        """The names of the outcomes that pass `test` (what a query over touches matches)."""
+        return tuple(o.name for o in self.outcomes if test(o))

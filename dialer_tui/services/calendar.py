@@ -12,7 +12,6 @@ formula-neutralised (services.exporter.neutralise).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Iterable, Iterator
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from dialer_tui.clock import system_now
+from dialer_tui.clock import system_now, utc_stamp
 from dialer_tui.errors import InputError
 from dialer_tui.services.exporter import phone_cell, write_atomic, write_csv
 from dialer_tui.services.targets import dialable, zone_of
@@ -35,13 +34,13 @@ from dialer_tui.store.models import (
     PhoneNumber,
     Prospect,
 )
+from dialer_tui.text_safety import strip_controls
 
 UTC = timezone.utc
 DEFAULT_LENGTH = timedelta(minutes=30)  # a follow-up without an end
 SEQUENCE_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 CSV_COLUMNS = ("uid", "kind", "start_utc", "end_utc", "their_time", "time_zone", "summary",
                "name", "company", "phones", "label", "note", "prospect_id")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # RFC 5545 TEXT allows none of these
 _BATCH = 500
 
 
@@ -139,7 +138,7 @@ def ics_time(at: datetime) -> str:
 def escape_text(value: str) -> str:
     """An RFC 5545 TEXT value: backslash, semicolon, comma and newlines escaped."""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = _CONTROL.sub("", value)
+    value = strip_controls(value)[0]  # RFC 5545 TEXT allows no control character
     return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
             .replace("\n", "\\n"))
 
@@ -194,12 +193,9 @@ def _write_ics(fh, events: Iterable[CallbackEvent], now: datetime) -> int:
 # ---- CSV -----------------------------------------------------------------------------------
 
 def _csv_row(ev: CallbackEvent) -> list[str]:
-    return [ev.uid, ev.kind, _iso(ev.start), _iso(ev.end), ev.their_time, ev.time_zone,
+    return [ev.uid, ev.kind, utc_stamp(ev.start), utc_stamp(ev.end), ev.their_time, ev.time_zone,
             ev.summary, ev.name, ev.company, "; ".join(ev.phones), ev.label, ev.note,
             str(ev.prospect_id)]
 
-
-def _iso(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

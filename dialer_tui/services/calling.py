@@ -11,8 +11,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import Session, col, select
 
+from dialer_tui.channels import is_call
 from dialer_tui.domain import calling_hours
-from dialer_tui.domain.cadence import next_call_index, plan_step
+from dialer_tui.domain.cadence import next_call_index, plan_step, rest_of_day
 from dialer_tui.domain.outcomes import Outcome
 from dialer_tui.domain.phones import PhoneError, parse_phone
 from dialer_tui.domain.when import WhenError, parse_when
@@ -270,12 +271,11 @@ def _advance_cadence(session: Session, bundle: Bundle, prospect: Prospect, touch
     prospect.cadence_step = step
     recent = repo.touches_of(session, prospect_id=prospect.id, limit=3)  # type: ignore[arg-type]
     parts = [cf.part_of(t.started_at.astimezone(zone)) for t in reversed(recent)
-             if t.channel in ("call", "voicemail")]
+             if is_call(t.channel)]
     # A voicemail keeps the prospect out for the rest of their day (seed 003: "give them a day
     # or so"); another unanswered call waits at least a couple of hours.
-    local = at.astimezone(zone)
-    rest_of_day = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    not_before = rest_of_day if disp.channel == "voicemail" else at + timedelta(hours=2)
+    day_end = rest_of_day(at, zone)
+    not_before = day_end if disp.channel == "voicemail" else at + timedelta(hours=2)
     first = prospect.first_touch_at or at
     planned = plan_step(cf, step_index=step, first_touch_at=first, at=at, zone=zone,
                         recent_parts=parts, not_before=not_before if _is_call_step(cf, step)
@@ -289,7 +289,7 @@ def _advance_cadence(session: Session, bundle: Bundle, prospect: Prospect, touch
         call_index = step if planned.is_call else next_call_index(cf, step)
         promised = planned if planned.is_call else (
             plan_step(cf, step_index=call_index, first_touch_at=first, at=at, zone=zone,
-                      recent_parts=parts, not_before=rest_of_day) if call_index else None)
+                      recent_parts=parts, not_before=day_end) if call_index else None)
         if promised is not None:
             session.add(FollowUp(prospect_id=prospect.id, kind=FU_PROMISE, channel="call",  # type: ignore[arg-type]
                                  due_start=promised.due_start, due_end=promised.due_end,

@@ -9,13 +9,14 @@ spreadsheet before it is imported.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from dialer_tui.channels import CALL_CHANNELS
+from dialer_tui.clock import utc_stamp
 from dialer_tui.errors import InputError
 from dialer_tui.services.exporter import write_csv
 from dialer_tui.store.engine import reader
@@ -32,7 +33,6 @@ HUBSPOT_OUTCOMES = {
     "no_answer": NO_ANSWER, "gatekeeper": LIVE_MESSAGE, "wrong_number": WRONG_NUMBER,
     "busy": BUSY,
 }
-CALL_CHANNELS = ("call", "voicemail")
 _YIELD_PER = 2000
 
 
@@ -64,13 +64,10 @@ def export_crm_calls(engine: Engine, path: Path) -> int:
             for r in conn.execute(stmt):
                 name = f"{r.first_name} {r.last_name}".strip() or r.company or r.phone_e164
                 label = r.outcome.replace("_", " ").capitalize() if r.outcome else "Call"
-                yield [f"Call with {name}: {label}", _iso(r.started_at), "OUTBOUND",
+                yield [f"Call with {name}: {label}", utc_stamp(r.started_at), "OUTBOUND",
                        hubspot_outcome(r.outcome, r.channel, r.connected), r.note, r.phone_e164,
                        "" if r.duration_s is None else str(r.duration_s * 1000), r.email,
                        r.first_name, r.last_name, r.company]
 
     return write_csv(path, COLUMNS, rows())
 
-
-def _iso(at: datetime) -> str:
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

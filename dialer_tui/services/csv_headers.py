@@ -18,6 +18,7 @@ from phonenumbers.re_util import re_compile
 from dialer_tui.domain import phones as domain_phones
 from dialer_tui.services.exporter import FORMULA_TRIGGERS
 from dialer_tui.services.header_map import Vocabulary, map_headers
+from dialer_tui.text_safety import strip_controls
 
 _UNKNOWN = PhoneNumberType.UNKNOWN
 
@@ -123,23 +124,17 @@ def name_key(first: str, last: str, company: str) -> str:
     return " ".join(f"{first} {last} {company}".split()).lower()
 
 
-# Terminal escape sequences (CSI, OSC such as OSC 52 clipboard writes, 8-bit forms), then any
-# C0/C1 control character left: imported text is shown in a terminal and must never drive it.
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]?|\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|"
-                      r"\x1b[@-Z\\-_]?|\x9b[0-?]*[ -/]*[@-~]?|\x9d[^\x07\x9c]*[\x07\x9c]?")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # not tab, LF, CR
 # The lookbehind starts a match only where a run of address characters starts: the same matches,
 # but a 100k-character cell with no '@' costs one scan instead of a quadratic backtrack (minutes).
 EMAIL = re.compile(r"(?<![^@\s;,<>'\"])[^@\s;,<>'\"]+@[^@\s;,<>'\"]+\.[^@\s;,<>'\"]+")
 
 
 def clean(value: str) -> tuple[str, bool]:
-    """Line ends made LF; escape sequences and control characters removed (True if any were)."""
+    """Line ends made LF; escape sequences and control characters removed (True if any were):
+    imported text is shown in a terminal and must never drive it."""
     if "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
-    if CONTROL.search(value):
-        return CONTROL.sub("", _ESCAPES.sub("", value)), True
-    return value, False
+    return strip_controls(value)
 
 
 def unneutralise(value: str) -> str:

@@ -13,13 +13,14 @@ import csv
 import os
 import stat
 import tempfile
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TextIO
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from dialer_tui.clock import utc_iso
 from dialer_tui.errors import InputError
 from dialer_tui.store.engine import reader
 from dialer_tui.store.models import PhoneNumber, Prospect, Touch
@@ -41,7 +42,7 @@ def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat()
+        return utc_iso(value)
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value)

@@ -10,7 +10,7 @@ offers is something `why` at the same instant would call blocked."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Sequence
 
 from sqlmodel import Session
@@ -21,8 +21,6 @@ from dialer_tui.services.bundle import Bundle
 from dialer_tui.services.targets import NumberLike, dialable, pick_number, target_for
 from dialer_tui.store import repo
 from dialer_tui.store.models import STATUS_DNC, TERMINAL_STATUSES, PhoneNumber, Prospect
-
-WINDOW_24H = timedelta(hours=24)  # the rolling window of every attempt cap
 
 
 def judge_person(bundle: Bundle, prospect, number: NumberLike | None,
@@ -97,7 +95,7 @@ def decide(session: Session, bundle: Bundle, prospect: Prospect, phones: list[Ph
         if number is None:
             reasons.append("blocked: no dialable number (all do-not-call, bad or invalid)")
     calls = repo.recent_call_times(session, prospect_ids=[pid],
-                                   since=at - WINDOW_24H).get(pid, [])
+                                   since=at - calling_hours.CAP_WINDOW).get(pid, [])
     verdict = judge_person(bundle, prospect, number or (phones[0] if phones else None), usable,
                            calls, at)
     judged = number.e164 if number else (e164 or "")

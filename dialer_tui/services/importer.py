@@ -32,6 +32,7 @@ from dialer_tui.services.exporter import check_target, write_csv
 from dialer_tui.services.header_map import Vocabulary, header_key
 from dialer_tui.services.import_reader import read_rows
 from dialer_tui.services.import_store import ImportStore
+from dialer_tui.text_safety import has_controls
 
 BATCH_ROWS = 5000
 FIRST_LOAD_MIN_ROWS = 10_000  # a first import this large builds its indexes once, at the end
@@ -211,7 +212,7 @@ def import_csv(engine: Engine, path: Path, *, region: str = "US", dry_run: bool 
                                " (map one with --map 'HEADER=phone' or 'HEADER=email')"))
     # An exact count for the progress bar; a malformed record fails here, before any write.
     total = sum(1 for _ in _records(path, text, delim)) - 1 - skip
-    dirty = bool(ch.CONTROL.search(text))
+    dirty = has_controls(text)
     store = ImportStore(engine, result, now, dry_run, named=reader.named)
     gc_was_on = gc.isenabled()
     gc.disable()  # 100k rows of small dicts alive: cycle collection would cost a quarter

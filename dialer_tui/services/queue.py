@@ -16,12 +16,12 @@ from sqlalchemy import bindparam, exists, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from dialer_tui.domain.calling_hours import Verdict
+from dialer_tui.domain.calling_hours import CAP_WINDOW, Verdict
 from dialer_tui.domain.phones import area_code, region_of
 from dialer_tui.domain.queue_item import QueueItem
 from dialer_tui.domain.regions import get_zone
 from dialer_tui.services.bundle import Bundle
-from dialer_tui.services.gate import WINDOW_24H, check_dial, judge_person
+from dialer_tui.services.gate import check_dial, judge_person
 from dialer_tui.services.targets import person_area_codes, pick_number
 from dialer_tui.store import repo
 from dialer_tui.store.engine import reader
@@ -214,7 +214,7 @@ def _page_items(session: Session, bundle: Bundle, page: list[_Candidate], at: da
         judged.append((prospect, fu, phone, numbers, verdict))
     capped = [p.id for p, fu, _, _, v in judged
               if v.attempt_cap is not None and (fu is None or fu.channel == "call")]
-    calls_of = repo.recent_call_times(session, prospect_ids=capped, since=at - WINDOW_24H)
+    calls_of = repo.recent_call_times(session, prospect_ids=capped, since=at - CAP_WINDOW)
     items = []
     for prospect, fu, phone, numbers, verdict in judged:
         calls = calls_of.get(prospect.id)

@@ -9,14 +9,9 @@ from sqlmodel import Session
 
 from dialer_tui.domain.phones import PhoneError, parse_phone
 from dialer_tui.domain.referral import ReferralForm
-from dialer_tui.services.csv_headers import name_key
+from dialer_tui.services.csv_headers import name_key, split_name
 from dialer_tui.store import repo
 from dialer_tui.store.models import PhoneNumber, Prospect, Touch
-
-
-def _split(full: str) -> tuple[str, str]:
-    parts = " ".join(full.split()).split(" ", 1)
-    return parts[0], parts[1] if len(parts) > 1 else ""
 
 
 def create_referral(session: Session, *, referrer_id: int, form: ReferralForm, region: str,
@@ -36,7 +31,8 @@ def create_referral(session: Session, *, referrer_id: int, form: ReferralForm, r
         parsed = parse_phone(form.phone, referrer.country or region)
         if not parsed.valid:
             raise PhoneError(f"{parsed.e164} is not an assigned number")
-    first, last = _split(form.name)
+    # Split as an import splits it (honorifics, "Family, Given", family-name-first countries).
+    first, last = split_name(form.name, referrer.country or region)
     company = form.company.strip() or referrer.company
     new = Prospect(first_name=first, last_name=last, title=form.title.strip(), company=company,
                    industry=referrer.industry if company == referrer.company else "",

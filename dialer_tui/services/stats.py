@@ -4,7 +4,8 @@ Counts are SQL aggregates (GROUP BY over the touch and follow-up tables); only t
 breakdown streams dials (three narrow columns, yield_per) through a C-level Counter: a million
 touches take a few seconds. Touches are counted when `since <= started_at < until`; follow-ups
 (callbacks, promises) when they were *made* in that window.
-Outcome names are the shipped dispositions' (meeting_booked, callback_requested, do_not_call).
+Which outcomes are meetings, callbacks and do-not-call comes from the dispositions (an outcome
+whose terminal status is meeting_booked is a meeting, whatever its name: domain.outcomes).
 
 Keys (stable; `stats --json` prints exactly this):
   since, until             the window asked for (ISO 8601 UTC) or null
@@ -13,11 +14,11 @@ Keys (stable; `stats --json` prints exactly this):
   connect_rate             connects / dials, 4 places (0 when no dials)
   reference_connect_rate   1 in 7 (seed 003: a business person reached 1 time in 7)
   conversations            connected touches other than do_not_call
-  meetings                 touches with outcome meeting_booked
+  meetings                 touches whose outcome is a meeting (terminal: meeting_booked)
   voicemails               touches on channel voicemail
   callbacks_requested      callback follow-ups made
   callbacks_returned       ... of those, closed by a later call (status done)
-  other_channels           {email, linkedin, letter, visit (+ any other non-call channel): count}
+  other_channels           {email, linkedin, letter, visit, text (+ any other): count}
   dials_per_hour           dials / hours spent dialling: per rep and calendar day (in `day_zone`,
                            default the machine's zone) last dial - first dial, at least 5 minutes
                            for a day with dials; 1 place
@@ -31,7 +32,7 @@ Keys (stable; `stats --json` prints exactly this):
   by_weekday               7 x {weekday ("Monday" first), dials, connects, rate}, same zone
   by_template              [{template, left, callbacks, meetings}] per voicemail template id;
                            callbacks/meetings: later touches of that prospect within 14 days with
-                           outcome callback_requested / meeting_booked; most used first
+                           an outcome that asks a callback / is a meeting; most used first
   by_objection             [{objection, shown, meetings}]: meeting touches of that prospect in the
                            14 days from the showing (the same touch included); most shown first
 """
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import calendar
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -48,7 +50,9 @@ from sqlalchemy import Integer, Interval, and_, case, cast, func, literal, or_, 
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
-from dialer_tui.clock import local_zone, system_now
+from dialer_tui.channels import CALL_CHANNELS, OTHER_CHANNELS
+from dialer_tui.clock import local_zone, system_now, utc_iso
+from dialer_tui.domain.outcomes import Dispositions
 from dialer_tui.store.models import (
     FU_CALLBACK,
     FU_DONE,
@@ -66,9 +70,6 @@ from dialer_tui.store.models import (
 REFERENCE_CONNECT_RATE = round(1 / 7, 4)
 MIN_DAY = timedelta(minutes=5)
 RESPONSE_WINDOW = timedelta(days=14)
-OTHER_CHANNELS = ("email", "linkedin", "letter", "visit")
-DIAL_CHANNELS = ("call", "voicemail")
-MEETING, CALLBACK, DNC = "meeting_booked", "callback_requested", "do_not_call"
 
 T, P, PH, FU = (Touch.__table__, Prospect.__table__, PhoneNumber.__table__,
                 FollowUp.__table__)  # type: ignore[attr-defined]
@@ -77,31 +78,41 @@ UTC = timezone.utc
 
 def compute_stats(session: Session, *, since: datetime | None = None,
                   until: datetime | None = None, now: datetime | None = None,
-                  day_zone: tzinfo | None = None) -> dict:
-    """The stats documented in the module docstring, for touches in [since, until)."""
+                  day_zone: tzinfo | None = None, dispositions: Dispositions | None = None
+                  ) -> dict:
+    """The stats documented in the module docstring, for touches in [since, until).
+
+    `dispositions` say which outcomes are meetings, callbacks and do-not-call; None reads the
+    shipped dispositions.yaml (for a caller without the bundle, whose user copy may differ)."""
+    if dispositions is None:
+        from dialer_tui.services.bundle import load_dispositions
+
+        dispositions = load_dispositions(None)
+    names = _Names.of(dispositions)
     conn = session.connection()
     pg = conn.dialect.name == "postgresql"
     now = now or until or system_now()
     day_zone = day_zone or local_zone(now)
     win = _window(T.c.started_at, since, until)
-    is_dial = and_(T.c.channel.in_(DIAL_CHANNELS), T.c.counts_attempt == true())
+    is_dial = and_(T.c.channel.in_(CALL_CHANNELS), T.c.counts_attempt == true())
 
-    out: dict = {"since": _iso(since), "until": _iso(until)}
+    out: dict = {"since": utc_iso(since) if since else None,
+                 "until": utc_iso(until) if until else None}
     dials = connects = conversations = meetings = voicemails = 0
     others = dict.fromkeys(OTHER_CHANNELS, 0)
     rows = conn.execute(select(T.c.channel, T.c.outcome, T.c.counts_attempt, T.c.connected,
                                func.count()).where(*win)
                         .group_by(T.c.channel, T.c.outcome, T.c.counts_attempt, T.c.connected))
     for channel, outcome, attempt, connected, n in rows:
-        if channel in DIAL_CHANNELS:
+        if channel in CALL_CHANNELS:
             dials += n if attempt else 0
             voicemails += n if channel == "voicemail" else 0
         else:
             others[channel] = others.get(channel, 0) + n
         if connected:
             connects += n
-            conversations += n if outcome != DNC else 0
-        meetings += n if outcome == MEETING else 0
+            conversations += n if outcome not in names.dnc else 0
+        meetings += n if outcome in names.meetings else 0
     out.update(dials=dials, connects=connects, connect_rate=_rate(connects, dials),
                reference_connect_rate=REFERENCE_CONNECT_RATE, conversations=conversations,
                meetings=meetings, voicemails=voicemails)
@@ -110,13 +121,24 @@ def compute_stats(session: Session, *, since: datetime | None = None,
     out["dials_per_hour"] = _dials_per_hour(conn, pg, is_dial, win, day_zone)
     out["abandoned_before_7"] = _abandoned(conn)
     out["by_local_hour"], out["by_weekday"] = _by_local_time(conn, pg, is_dial, win)
-    out["by_template"] = _by_template(conn, pg, since, until)
-    out["by_objection"] = _by_objection(conn, pg, since, until)
+    out["by_template"] = _by_template(conn, pg, names, since, until)
+    out["by_objection"] = _by_objection(conn, pg, names, since, until)
     return out
 
 
-def _iso(at: datetime | None) -> str | None:
-    return at.astimezone(UTC).isoformat() if at else None
+@dataclass(frozen=True)
+class _Names:
+    """The outcome names each figure counts, from the dispositions."""
+
+    meetings: tuple[str, ...]
+    callbacks: tuple[str, ...]
+    dnc: tuple[str, ...]
+
+    @classmethod
+    def of(cls, d: Dispositions) -> _Names:
+        return cls(d.names_where(lambda o: o.is_meeting),
+                   d.names_where(lambda o: o.follow_up == "callback"),
+                   d.names_where(lambda o: o.terminal == "do_not_call"))
 
 
 def _rate(part: int, whole: int) -> float:
@@ -282,25 +304,27 @@ def _responses(conn, pg, key: str, outcomes: tuple[str, ...], include_same: bool
     return {(k, o): n for k, o, n in conn.execute(stmt)}
 
 
-def _by_template(conn, pg, since, until) -> list[dict]:
+def _by_template(conn, pg, names: _Names, since, until) -> list[dict]:
     voicemail = lambda tab: tab.c.channel == "voicemail"  # noqa: E731
     left = conn.execute(select(T.c.template_id, func.count())
                         .where(voicemail(T), T.c.template_id != "",
                                *_window(T.c.started_at, since, until))
                         .group_by(T.c.template_id)).all()
-    resp = _responses(conn, pg, "template_id", (CALLBACK, MEETING), False, since, until,
-                      voicemail)
-    return [{"template": tid, "left": n, "callbacks": resp.get((tid, CALLBACK), 0),
-             "meetings": resp.get((tid, MEETING), 0)}
+    resp = _responses(conn, pg, "template_id", names.callbacks + names.meetings, False, since,
+                      until, voicemail)
+    return [{"template": tid, "left": n, "callbacks": _sum(resp, tid, names.callbacks),
+             "meetings": _sum(resp, tid, names.meetings)}
             for tid, n in sorted(left, key=lambda r: (-r[1], r[0]))]
 
 
-def _by_objection(conn, pg, since, until) -> list[dict]:
+def _by_objection(conn, pg, names: _Names, since, until) -> list[dict]:
     shown = conn.execute(select(T.c.objection_id, func.count())
                          .where(T.c.objection_id != "", *_window(T.c.started_at, since, until))
                          .group_by(T.c.objection_id)).all()
-    resp = _responses(conn, pg, "objection_id", (MEETING,), True, since, until)
-    return [{"objection": oid, "shown": n, "meetings": resp.get((oid, MEETING), 0)}
+    resp = _responses(conn, pg, "objection_id", names.meetings, True, since, until)
+    return [{"objection": oid, "shown": n, "meetings": _sum(resp, oid, names.meetings)}
             for oid, n in sorted(shown, key=lambda r: (-r[1], r[0]))]
 
 
+def _sum(resp: dict[tuple[str, str], int], key: str, outcomes: tuple[str, ...]) -> int:
+    return sum(resp.get((key, o), 0) for o in outcomes)

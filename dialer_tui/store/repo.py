@@ -12,6 +12,7 @@ from typing import Iterable, NamedTuple, Sequence
 from sqlalchemy import bindparam, exists, func, union
 from sqlmodel import Session, col, select
 
+from dialer_tui.channels import CALL_CHANNELS  # the touches that count against an attempt cap
 from dialer_tui.store.models import (
     FU_OPEN,
     RANK_CADENCE,
@@ -27,7 +28,6 @@ from dialer_tui.store.models import (
     UTCDateTime,
 )
 
-CALL_CHANNELS = ("call", "voicemail")  # the touches that count against an attempt cap
 KIND_ORDER = {"mobile": 0, "direct": 1, "office": 2, "assistant": 3, "home": 4}
 
 

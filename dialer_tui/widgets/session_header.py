@@ -27,7 +27,7 @@ class SessionStats:
             self.dials += sign
             self.connects += sign if outcome.connect else 0
             self.voicemails += sign if outcome.channel == "voicemail" else 0
-            self.meetings += sign if outcome.terminal == "meeting_booked" else 0
+            self.meetings += sign if outcome.is_meeting else 0
 
     def record(self, outcome: Outcome) -> None:
         self._apply(outcome, 1)

@@ -211,6 +211,20 @@ def test_undoing_a_referral_removes_the_referred_prospect_unless_worked_since(
         assert s.get(Touch, touch_id) is None
 
 
+def test_a_referred_name_is_split_as_an_import_splits_it(engine, make_prospect):
+    """One name splitter (csv_headers.split_name) for imported rows and typed referrals."""
+    from dialer_tui.services.csv_headers import split_name
+    from dialer_tui.services.referral import ReferralForm, create_referral
+
+    for name, country in (("Dr. Jane A. Smith", "US"), ("Smith, Jane", "US"),
+                          ("Nguyen Van An", "VN")):
+        pid = make_prospect(first="Ref", country=country, at=TUE, numbers=[])
+        with Session(engine, expire_on_commit=False) as s:
+            new = create_referral(s, referrer_id=pid, form=ReferralForm(name), region="US",
+                                  at=TUE)
+        assert (new.first_name, new.last_name) == split_name(name, country), name
+
+
 def test_three_attempts_per_24h_cap_in_florida(engine, bundle, make_prospect):
     pid = make_prospect(first="F", region="FL", at=TUE, numbers=[("305-555-0101", "office"),
                                                                   ("305-555-0102", "direct")])

@@ -102,7 +102,7 @@ def test_scripted_week_gives_exact_counts_and_rates(db, scripted):
         "promises_missed": 4, "abandoned_before_7": 0,
         # Days in UTC: Tue 15:00-17:00, Wed 15:00-19:00, Thu 18:35-22:30, Fri one dial (5 min).
         "dials_per_hour": 1.4,
-        "other_channels": {"email": 1, "linkedin": 0, "letter": 0, "visit": 0}}
+        "other_channels": {"email": 1, "linkedin": 0, "letter": 0, "visit": 0, "text": 0}}
     assert (st["since"], st["until"]) == (None, None)
     json.dumps(st)  # JSON-ready as it is
 
@@ -194,3 +194,26 @@ def test_empty_database(db):
     assert (st["dials"], st["connect_rate"], st["dials_per_hour"]) == (0, 0, 0)
     assert len(st["by_local_hour"]) == 24 and len(st["by_weekday"]) == 7
     assert st["by_template"] == st["by_objection"] == []
+
+
+def test_a_meeting_is_any_outcome_that_books_one_in_stats_and_the_header(db, bundle):
+    """One definition (domain.outcomes.Outcome.is_meeting): a user's `demo_booked` whose terminal
+    status is meeting_booked is a meeting for the stats and for the session header alike."""
+    from dataclasses import replace
+
+    from dialer_tui.domain.outcomes import Dispositions, Outcome
+    from dialer_tui.widgets.session_header import SessionStats
+
+    demo = Outcome(name="demo_booked", key="0", label="Demo booked", connect=True,
+                   terminal="meeting_booked", recycle_days=120, follow_up="none")
+    mine = replace(bundle, dispositions=Dispositions(outcomes=(*bundle.dispositions.outcomes,
+                                                                demo)))
+    a, b = (add_prospect(db, first=f, at=TUE, numbers=[(n, "office")])
+            for f, n in (("A", "212-555-0101"), ("B", "212-555-0102")))
+    _log(db, mine, a, "demo_booked", _at(TUE, 16))
+    _log(db, mine, b, "meeting_booked", _at(TUE, 17))
+    assert _stats(db, dispositions=mine.dispositions)["meetings"] == 2
+    assert _stats(db)["meetings"] == 1  # the shipped file has no demo_booked
+    header = SessionStats(started_at=TUE)
+    header.record(demo)
+    assert header.meetings == 1
