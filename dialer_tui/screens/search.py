@@ -5,15 +5,17 @@ The inbound-callback case: paste the caller's number, Enter, and their dossier o
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from dialer_tui.domain.phones import display
+from dialer_tui.screens.background import dialer_app, in_background
 from dialer_tui.widgets import safe
 
 
@@ -28,6 +30,12 @@ def _prompt(match: dict) -> Text:
     if match["status"] not in ("new", "working"):
         out.append(f"  [{match['status']}]", style="yellow")
     return out
+
+
+class Found(Message, bubble=False):
+    def __init__(self, text: str, found: list[dict]) -> None:
+        super().__init__()
+        self.text, self.found = text, found
 
 
 class SearchScreen(ModalScreen[int | None]):
@@ -52,19 +60,21 @@ class SearchScreen(ModalScreen[int | None]):
         else:
             self.query_one(OptionList).clear_options()
 
-    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _lookup(self, text: str) -> None:
-        from sqlmodel import Session  # the store's modules: imported where used (first_page.py)
+        app = dialer_app(self)
 
-        from dialer_tui.services import review
-        from dialer_tui.store.engine import reader
+        def work() -> Found:
+            from dialer_tui.services import review
+            from dialer_tui.services.units import reading
 
-        app = self.app
-        with Session(reader(app.engine), expire_on_commit=False) as s:  # type: ignore[attr-defined]
-            found = review.lookup(s, text=text, region=app.bundle.settings.region)  # type: ignore[attr-defined]
-        app.call_from_thread(self._show, text, found)
+            with reading(app.engine) as s:
+                return Found(text, review.lookup(s, text=text, region=app.bundle.settings.region))
 
-    def _show(self, text: str, found: list[dict]) -> None:
+        in_background(self, work, group="search")
+
+    @on(Found)
+    def _show(self, event: Found) -> None:
+        text, found = event.text, event.found
         if self.query_one("#search-input", Input).value.strip() != text:
             return  # the rep typed on; a newer lookup is coming
         ol = self.query_one(OptionList)

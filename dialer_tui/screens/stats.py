@@ -10,14 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from rich.text import Text
-from textual import work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from dialer_tui.screens.background import dialer_app, in_background
 from dialer_tui.widgets import safe
 from dialer_tui.widgets.heatmap import RateChart, Slot
 
@@ -79,6 +81,12 @@ def figures(data: dict) -> Text:
     return out
 
 
+class Computed(Message, bubble=False):
+    def __init__(self, index: int, data: dict) -> None:
+        super().__init__()
+        self.index, self.data = index, data
+
+
 class StatsScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "close", "Back", id="stats.close"),
@@ -136,23 +144,25 @@ class StatsScreen(Screen[None]):
         self._show_period(index, busy=True)
         self._compute(index)
 
-    @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
     def _compute(self, index: int) -> None:
-        from sqlmodel import Session  # the store's modules: imported where used (first_page.py)
+        app = dialer_app(self)
 
-        from dialer_tui.services.stats import compute_stats
-        from dialer_tui.store.engine import reader
+        def work() -> Computed:
+            from dialer_tui.services.stats import compute_stats
+            from dialer_tui.services.units import reading
 
-        app = self.app
-        now = app.now()  # type: ignore[attr-defined]
-        since = period_start(PERIODS[index], now, app.rep_zone)  # type: ignore[attr-defined]
-        with Session(reader(app.engine)) as s:  # type: ignore[attr-defined]
-            data = compute_stats(s, since=since, now=now,
-                                 day_zone=app.rep_zone,  # type: ignore[attr-defined]
-                                 dispositions=app.bundle.dispositions)  # type: ignore[attr-defined]
-        app.call_from_thread(self._computed, index, data)
+            now = app.now()
+            since = period_start(PERIODS[index], now, app.rep_zone)
+            with reading(app.engine) as s:
+                return Computed(index, compute_stats(s, since=since, now=now,
+                                                     day_zone=app.rep_zone,
+                                                     dispositions=app.bundle.dispositions))
 
-    def _computed(self, index: int, data: dict) -> None:
+        in_background(self, work, group="stats")
+
+    @on(Computed)
+    def _computed(self, event: Computed) -> None:
+        index, data = event.index, event.data
         if index != self.period or not self.is_mounted:
             return  # a newer period was asked for, or the screen is gone
         self.data = data
@@ -183,7 +193,7 @@ class StatsScreen(Screen[None]):
                                                                             "meetings")))
 
     def _show_period(self, index: int, *, busy: bool) -> None:
-        app = self.app
+        app = dialer_app(self)
         out = Text(no_wrap=True, overflow="ellipsis")
         out.append(" Stats ", style="bold reverse")
         out.append("  ")
@@ -191,9 +201,9 @@ class StatsScreen(Screen[None]):
             style = "bold reverse cyan" if i == index else "dim"
             out.append(f" {p.key} {p.label} ", style=style)
             out.append(" ")
-        since = period_start(PERIODS[index], app.now(), app.rep_zone)  # type: ignore[attr-defined]
+        since = period_start(PERIODS[index], app.now(), app.rep_zone)
         if since is not None:
-            out.append(f"  since {since.astimezone(app.rep_zone):%a %d %b %H:%M}",  # type: ignore[attr-defined]
+            out.append(f"  since {since.astimezone(app.rep_zone):%a %d %b %H:%M}",
                        style="dim")
         if busy:
             out.append("  computing...", style="yellow")

@@ -213,16 +213,14 @@ class Cockpit:
 
     # --- reads (blocking: run them in a worker) --------------------------------------------
     def _reader(self) -> Session:
-        from sqlmodel import Session
+        from dialer_tui.services.units import reading
 
-        from dialer_tui.store.engine import reader
-
-        return Session(reader(self.host.engine()), expire_on_commit=False)
+        return reading(self.host.engine())
 
     def _writer(self) -> Session:
-        from sqlmodel import Session
+        from dialer_tui.services.units import writing
 
-        return Session(self.host.engine(), expire_on_commit=False)
+        return writing(self.host.engine())
 
     def read_view(self, prospect_id: int) -> ProspectView | None:
         from dialer_tui.services import cockpit as svc
