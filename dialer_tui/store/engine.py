@@ -39,23 +39,67 @@ def demo_db_path() -> Path:
     return default_db_path().with_name("demo.db")
 
 
+USE = "use a file path, sqlite:///PATH or postgresql+psycopg://USER@HOST[:PORT]/DB"
+
+
+def hide_password(text: str) -> str:
+    """A URL as a message may show it, also when it cannot be parsed: `user:***@host`."""
+    head, sep, rest = text.partition("://")
+    end = rest.rfind("@", 0, rest.find("?") if "?" in rest else len(rest))
+    if not sep or end < 0 or ":" not in rest[:end]:
+        return text
+    return f"{head}://{rest[:end].partition(':')[0]}:***{rest[end:]}"
+
+
 def resolve_url(db: str | os.PathLike | None) -> str:
-    """A path, an `sqlite:///` URL or a PostgreSQL URL; None means the default file."""
+    """A path, an `sqlite:///` URL or a PostgreSQL URL; None means the default file. A URL this
+    program cannot use (a backend or driver it does not support, a port that is not one, an
+    option libpq does not know) is bad input, refused here with StoreError (exit 2) before any
+    connection is tried; a server that cannot be reached is a failure (exit 1), found later."""
     if db is None or str(db) == "":
         db = os.environ.get("DIALER_TUI_DB") or default_db_path()
     text = str(db)
     if "://" in text:
+        shown = hide_password(text)
         try:
             url = make_url(text)
-        except Exception as exc:  # sqlalchemy.exc.ArgumentError
-            raise StoreError(f"--db: {text!r} is not a database URL ({exc})") from None
-        if url.get_backend_name() not in ("sqlite", "postgresql"):
-            raise StoreError(f"--db: backend {url.get_backend_name()!r} is not supported "
-                             "(use a file path, sqlite:///PATH or postgresql+psycopg://...)")
-        if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
-            url = url.set(drivername="postgresql+psycopg")
+            port = url.port  # "h:notaport" fails here or in make_url, as a ValueError
+        except Exception as exc:  # sqlalchemy.exc.ArgumentError, ValueError
+            why = ("the port must be a number" if "int()" in str(exc) else
+                   hide_password(" ".join(str(exc).split())))
+            raise StoreError(f"--db: {shown!r} is not a database URL ({why})") from None
+        backend, driver = url.get_backend_name(), url.get_driver_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise StoreError(f"--db: backend {backend!r} is not supported ({USE})")
+        if backend == "sqlite" and (url.username or url.password or url.host or port):
+            raise StoreError(f"--db: {shown!r}: an SQLite URL names a file, not a server "
+                             "(sqlite:///relative/path or sqlite:////absolute/path)")
+        if backend == "postgresql":
+            if url.drivername == "postgresql":
+                url = url.set(drivername="postgresql+psycopg")
+            elif driver != "psycopg":  # the driver the product is built and tested with
+                raise StoreError(f"--db: driver {driver!r} is not supported for PostgreSQL "
+                                 f"({USE})")
+            if port is not None and not 1 <= port <= 65535:
+                raise StoreError(f"--db: {shown!r}: port {port} is not between 1 and 65535")
+            _check_pg_options(shown, url)
         return url.render_as_string(hide_password=False)
     return f"sqlite:///{Path(text).expanduser()}"
+
+
+def _check_pg_options(shown: str, url) -> None:
+    """Query options are handed to libpq, which refuses a name it does not know only when it
+    connects; ask it now (its parser, no connection), so a typo is bad input."""
+    try:
+        from psycopg.conninfo import make_conninfo
+    except ImportError:  # make_engine says which extra to install
+        return
+    options = {k: v if isinstance(v, str) else ",".join(v) for k, v in url.query.items()}
+    try:
+        make_conninfo("", **options)
+    except Exception as exc:  # noqa: BLE001 - psycopg.ProgrammingError: an unknown option
+        said = " ".join(str(exc).split())
+        raise StoreError(f"--db: {shown!r}: {said}") from None
 
 
 def _prepare_sqlite_file(path: Path) -> None:
