@@ -4,44 +4,34 @@ screen does the work. Built by cli.cmd_ui / cmd_demo and by the tests, the same 
 by a forked child (services/first_page.py).
 
 Start-up (docs/product-rules.md, *Figures*: cold start to the first frame with the queue) runs
-with the cyclic garbage collector paused (see startup.py): from the CLI's first import when the
-CLI runs the app, else from `run()`, to the first frame that shows the queue. Importing this
-module alone (the tests) pauses it only while its own imports load."""
+with the cyclic garbage collector paused (gc_pause.py): from the CLI's first import when the
+CLI runs the app, else from `run()`, to the first frame that shows the queue."""
 
 from __future__ import annotations
 
-import gc
+import pickle
+import threading
+from datetime import datetime, timezone, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
 
-_GC_WAS_ENABLED = gc.isenabled()
-gc.disable()
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
 
-import pickle  # noqa: E402
-import threading  # noqa: E402
-from datetime import datetime, timezone, tzinfo  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import TYPE_CHECKING, Any, Callable  # noqa: E402
-
-from textual.app import App  # noqa: E402
-from textual.binding import Binding  # noqa: E402
-from textual.message import Message  # noqa: E402
-from textual.screen import Screen  # noqa: E402
-
-from dialer_tui import clock as real_clock  # noqa: E402
-from dialer_tui.screens.commands import CockpitCommands  # noqa: E402
-from dialer_tui.services.bundle import Bundle  # noqa: E402
-from dialer_tui.services.first_page import FirstPage, FirstPageReader  # noqa: E402
-from dialer_tui.startup import pause_gc, resume_gc  # noqa: E402
-from dialer_tui.widgets.session_header import SessionStats  # noqa: E402
+from dialer_tui import clock as real_clock
+from dialer_tui.gc_pause import pause_gc, resume_gc
+from dialer_tui.screens.commands import CockpitCommands
+from dialer_tui.services.bundle import Bundle
+from dialer_tui.services.first_page import FirstPage, FirstPageReader
+from dialer_tui.widgets.session_header import SessionStats
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from dialer_tui.services.cockpit import ProspectView
     from dialer_tui.services.journal import Journal
-
-gc.freeze()
-if _GC_WAS_ENABLED:
-    gc.enable()
 
 
 REPLAY_S = 5.0  # how often outcomes kept in the local journal are offered to the database again
@@ -149,7 +139,7 @@ class DialerApp(App[None]):
                 self._first_reader = None
             if self.journal.pending():  # kept by an earlier session: write them now
                 self.offline("outcomes kept from an earlier session")
-        resume_gc()  # after those imports: their objects are frozen with the rest (startup.py)
+        resume_gc()  # after those imports: their objects are frozen with the rest (gc_pause.py)
 
     # --- the local journal ----------------------------------------------------------------
     @property

@@ -78,9 +78,9 @@ def _session(engine, *, read: bool = False):
 
 
 def cmd_ui(args) -> int:
-    from dialer_tui.startup import pause_gc
+    from dialer_tui.gc_pause import pause_gc
 
-    pause_gc()  # until the first frame (DialerApp.started); see startup.py
+    pause_gc()  # until the first frame (DialerApp.started); see gc_pause.py
     from dialer_tui.clock import system_now
     from dialer_tui.services.first_page import FirstPageReader
 
@@ -111,9 +111,9 @@ def cmd_ui(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from dialer_tui.startup import pause_gc
+    from dialer_tui.gc_pause import pause_gc
 
-    pause_gc()  # until the first frame (DialerApp.started); see startup.py
+    pause_gc()  # until the first frame (DialerApp.started); see gc_pause.py
     from dialer_tui.services.bundle import load_bundle
     from dialer_tui.services.demo import demo_bundle, seed_demo
     from dialer_tui.store.engine import demo_db_path, make_engine

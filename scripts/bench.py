@@ -298,6 +298,9 @@ async def _cockpit_child(db: Path, at: datetime, mode: str, n: int, warm: int) -
     """Runs in a child process: the real app under run_test on the bench data."""
     import resource
 
+    from dialer_tui.gc_pause import pause_gc
+
+    pause_gc()  # as `dialer-tui` does before its first heavy import, until the first frame
     from textual._compositor import CompositorUpdate
 
     from dialer_tui.app import DialerApp

@@ -20,6 +20,7 @@ from textual.widgets import Input, Static
 
 from dialer_tui.domain.outcomes import Outcome
 from dialer_tui.domain.queue_item import QueueItem
+from dialer_tui.gc_pause import hold_until_painted
 from dialer_tui.screens.background import BackgroundFailed, dialer_app, in_background
 from dialer_tui.screens.first_frame import FirstFrameScreen
 from dialer_tui.services import queue_window as window
@@ -452,7 +453,7 @@ class CockpitScreen(FirstFrameScreen):
         if self.state.current_id is None:
             return
         app, who = self.dapp, self.cockpit.who()
-        hold_gc_until_painted(self)
+        hold_until_painted(self.call_after_refresh)
         result = self.cockpit.log(disp, callback=callback, referral=referral)
         if isinstance(result, Refused):
             if callback is not None:  # ask again, saying what was wrong with the words
@@ -699,12 +700,3 @@ class CockpitScreen(FirstFrameScreen):
                 self.load_view(event.prospect_id)
             self.refresh_queue()
 
-
-def hold_gc_until_painted(screen: CockpitScreen) -> None:
-    """No garbage collection from the outcome key until the next prospect is painted: a full
-    collection (100-200 ms with a 1M-touch store's objects about) waits for after the frame."""
-    import gc
-
-    if gc.isenabled():
-        gc.disable()
-        screen.call_after_refresh(gc.enable)

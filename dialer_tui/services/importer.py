@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gc
 import io
 import re
 from contextlib import nullcontext
@@ -27,6 +26,7 @@ from sqlalchemy.engine import Engine
 
 from dialer_tui.clock import system_now
 from dialer_tui.errors import InputError
+from dialer_tui.gc_pause import paused as paused_gc
 from dialer_tui.services import csv_headers as ch
 from dialer_tui.services.exporter import check_target, write_csv
 from dialer_tui.services.header_map import Vocabulary, header_key
@@ -214,14 +214,8 @@ def import_csv(engine: Engine, path: Path, *, region: str = "US", dry_run: bool 
     total = sum(1 for _ in _records(path, text, delim)) - 1 - skip
     dirty = has_controls(text)
     store = ImportStore(engine, result, now, dry_run, named=reader.named)
-    gc_was_on = gc.isenabled()
-    gc.disable()  # 100k rows of small dicts alive: cycle collection would cost a quarter
-    try:
-        with store.first_load() if total >= FIRST_LOAD_MIN_ROWS else nullcontext():
-            rejected = _import_rows(records, reader, store, dirty, progress, total)
-    finally:
-        if gc_was_on:
-            gc.enable()
+    with paused_gc(), store.first_load() if total >= FIRST_LOAD_MIN_ROWS else nullcontext():
+        rejected = _import_rows(records, reader, store, dirty, progress, total)
     result.rejected = len(result.rejects)
     if progress:
         progress(total, total)

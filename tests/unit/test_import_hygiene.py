@@ -65,7 +65,7 @@ def test_the_ui_loads_before_the_store():
             ("dialer_tui.screens.", "dialer_tui.widgets."))]
     assert "dialer_tui.screens.history" in ui and "dialer_tui.widgets.dossier" in ui
     code = ("import importlib, sys\n"
-            "import dialer_tui.cli, dialer_tui.clock, dialer_tui.errors, dialer_tui.startup\n"
+            "import dialer_tui.cli, dialer_tui.clock, dialer_tui.errors, dialer_tui.gc_pause\n"
             "import dialer_tui.services.first_page\n"
             "heavy = ('pydantic', 'yaml', 'phonenumbers', 'sqlalchemy', 'sqlmodel', 'textual')\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n"
