@@ -15,6 +15,15 @@ from dialer_tui.channels import Channel, is_call
 # meeting, whatever its name, for the stats and the session header alike.
 MEETING = "meeting_booked"
 
+# HubSpot's call outcomes, what `export crm-calls` writes (services/crm_export.py).
+CrmOutcome = Literal["Connected", "Left voicemail", "Left live message", "No answer",
+                     "Wrong number", "Busy"]
+
+
+def crm_default(channel: str, connected: bool) -> CrmOutcome:
+    """The CRM outcome of a call that says nothing more: what happened on it."""
+    return "Connected" if connected else "Left voicemail" if channel == "voicemail" else "No answer"
+
 
 class Outcome(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -32,6 +41,38 @@ class Outcome(BaseModel):
     dnc: Literal["person", "number"] | None = None
     bad_number: bool = False
     creates_referral: bool = False
+    # How it looks and where it goes: optional, so that a new outcome is one YAML entry (the
+    # defaults are the properties below).
+    short: str = Field(default="", max_length=24)  # the outcome bar's word, and history's
+    tiny: str = Field(default="", max_length=5)  # the outcome bar at 80 columns
+    style: str = ""  # a Rich style for history: "bold green", "red", "magenta"
+    crm: CrmOutcome | None = None
+
+    @field_validator("style")
+    @classmethod
+    def _style(cls, value: str) -> str:
+        if value.strip():
+            from rich.errors import StyleSyntaxError  # (Rich, not Textual: the domain's rule)
+            from rich.style import Style
+
+            try:
+                Style.parse(value)
+            except StyleSyntaxError as exc:
+                raise ValueError(f"{value!r} is not a style ({exc}); write words such as "
+                                 "'bold green', 'red', 'dim' or 'magenta on black'") from None
+        return value
+
+    @property
+    def short_label(self) -> str:
+        return self.short or self.name.replace("_", " ")
+
+    @property
+    def tiny_label(self) -> str:
+        return self.tiny or self.short_label[:3]
+
+    @property
+    def crm_outcome(self) -> CrmOutcome:
+        return self.crm or crm_default(self.channel, self.connect)
 
     @property
     def is_call(self) -> bool:

@@ -25,6 +25,7 @@ from dialer_tui.domain.phones import display
 from dialer_tui.widgets import safe
 
 if TYPE_CHECKING:  # the store's modules are imported where used (services/first_page.py)
+    from dialer_tui.domain.outcomes import Dispositions
     from dialer_tui.services.history_view import HistoryHead, TouchRow
 
 NEAR_END = 25  # rows from the end of the window that start the next read
@@ -33,8 +34,6 @@ NEAR_END = 25  # rows from the end of the window that start the next read
 
 FU_STYLE = {"open": "cyan", "overdue": "bold yellow", "kept": "green", "returned": "green",
             "missed": "bold red", "cancelled": "dim"}
-OUTCOME_STYLE = {"meeting_booked": "bold green", "callback_requested": "magenta",
-                 "do_not_call": "bold red", "wrong_number": "red", "left_voicemail": "yellow"}
 
 
 def head_text(h: HistoryHead, now: datetime) -> Text:
@@ -78,9 +77,11 @@ def side_text(h: HistoryHead) -> Text:
     return out
 
 
-def row_cells(t: TouchRow, rep_zone: tzinfo, zone: ZoneInfo) -> list[Text]:
+def row_cells(t: TouchRow, rep_zone: tzinfo, zone: ZoneInfo, dispositions: Dispositions
+              ) -> list[Text]:
     mine, theirs = t.started_at.astimezone(rep_zone), t.started_at.astimezone(zone)
-    outcome = safe.line(t.outcome.replace("_", " "), OUTCOME_STYLE.get(t.outcome, ""))
+    o = dispositions.get(t.outcome)  # its words and colour (None: no longer in the file)
+    outcome = safe.line(o.short_label, o.style) if o else safe.line(t.outcome.replace("_", " "))
     if t.compliance:  # a call outside the rules: flagged here, said in full under the table
         outcome.append(" !", style="bold red")
     return [Text(f"{mine:%Y-%m-%d %H:%M}"), Text(f"{theirs:%a %H:%M}"),
@@ -197,9 +198,10 @@ class HistoryScreen(Screen[None]):
         self.more = more
         table = self.query_one("#history-touches", DataTable)
         rep_zone, zone = self.app.rep_zone, self.head.zone  # type: ignore[attr-defined]
+        dispositions = self.app.bundle.dispositions  # type: ignore[attr-defined]
         with self.app.batch_update():
             for t in rows:
-                table.add_row(*row_cells(t, rep_zone, zone), key=str(t.touch_id))
+                table.add_row(*row_cells(t, rep_zone, zone, dispositions), key=str(t.touch_id))
         self._show_status()
         if len(self.rows) == len(rows):
             self._show_detail(0)

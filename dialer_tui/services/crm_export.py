@@ -1,8 +1,9 @@
 """Calls as a CSV shaped like a HubSpot calls import, streamed from the store.
 
 One row per call touch (channels call and voicemail), oldest first. HubSpot's call outcomes are
-Connected, Left voicemail, Left live message, No answer, Wrong number and Busy; ours map onto them
-(a gatekeeper took the message: "Left live message"). Every cell is formula-neutralised
+Connected, Left voicemail, Left live message, No answer, Wrong number and Busy; each outcome says
+which is its own (`crm:` in dispositions.yaml; a gatekeeper took the message: "Left live
+message"), and the call's title says the outcome's label. Every cell is formula-neutralised
 (services.exporter.neutralise), phone numbers included, so the file is safe to open in a
 spreadsheet before it is imported.
 """
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from dialer_tui.channels import CALL_CHANNELS
 from dialer_tui.clock import utc_stamp
+from dialer_tui.domain.outcomes import Dispositions, crm_default
 from dialer_tui.errors import InputError
 from dialer_tui.services.exporter import write_csv
 from dialer_tui.store.engine import reader
@@ -25,28 +27,34 @@ from dialer_tui.store.models import Prospect, Touch
 COLUMNS = ("Call Title", "Activity date", "Call direction", "Call outcome", "Call notes",
            "Phone number", "Call duration (ms)", "Contact email", "First name", "Last name",
            "Company name")
-CONNECTED, VOICEMAIL, LIVE_MESSAGE, NO_ANSWER, WRONG_NUMBER, BUSY = (
-    "Connected", "Left voicemail", "Left live message", "No answer", "Wrong number", "Busy")
-HUBSPOT_OUTCOMES = {
-    "meeting_booked": CONNECTED, "callback_requested": CONNECTED, "not_interested": CONNECTED,
-    "do_not_call": CONNECTED, "referred": CONNECTED, "left_voicemail": VOICEMAIL,
-    "no_answer": NO_ANSWER, "gatekeeper": LIVE_MESSAGE, "wrong_number": WRONG_NUMBER,
-    "busy": BUSY,
-}
 _YIELD_PER = 2000
 
 
-def hubspot_outcome(outcome: str, channel: str, connected: bool) -> str:
-    """HubSpot's name for one of our outcomes; a custom outcome falls back on what it was."""
-    if outcome in HUBSPOT_OUTCOMES:
-        return HUBSPOT_OUTCOMES[outcome]
-    if connected:
-        return CONNECTED
-    return VOICEMAIL if channel == "voicemail" else NO_ANSWER
+def hubspot_outcome(dispositions: Dispositions, outcome: str, channel: str,
+                    connected: bool) -> str:
+    """HubSpot's name for one of our outcomes; one no longer in the file falls back on what
+    the call was."""
+    o = dispositions.get(outcome)
+    return o.crm_outcome if o else crm_default(channel, connected)
 
 
-def export_crm_calls(engine: Engine, path: Path) -> int:
-    """Write every call touch to `path` (.csv) as HubSpot call rows; returns the row count."""
+def call_label(dispositions: Dispositions, outcome: str) -> str:
+    """What the call's title says of its outcome: the outcome's label."""
+    o = dispositions.get(outcome)
+    return o.label if o else outcome.replace("_", " ").capitalize() if outcome else "Call"
+
+
+def export_crm_calls(engine: Engine, path: Path, dispositions: Dispositions | None = None
+                     ) -> int:
+    """Write every call touch to `path` (.csv) as HubSpot call rows; returns the row count.
+
+    `dispositions` map outcomes to HubSpot's; None reads the shipped dispositions.yaml (for a
+    caller without the bundle, whose user copy may differ)."""
+    if dispositions is None:
+        from dialer_tui.services.bundle import load_dispositions
+
+        dispositions = load_dispositions(None)
+    known: Dispositions = dispositions  # (for the closure below)
     path = Path(path)
     if path.suffix.lower() != ".csv":
         raise InputError(f"export crm-calls: {path}: the file name must end in .csv")
@@ -63,9 +71,10 @@ def export_crm_calls(engine: Engine, path: Path) -> int:
         with reader(engine).connect() as conn:
             for r in conn.execute(stmt):
                 name = f"{r.first_name} {r.last_name}".strip() or r.company or r.phone_e164
-                label = r.outcome.replace("_", " ").capitalize() if r.outcome else "Call"
-                yield [f"Call with {name}: {label}", utc_stamp(r.started_at), "OUTBOUND",
-                       hubspot_outcome(r.outcome, r.channel, r.connected), r.note, r.phone_e164,
+                yield [f"Call with {name}: {call_label(known, r.outcome)}",
+                       utc_stamp(r.started_at), "OUTBOUND",
+                       hubspot_outcome(known, r.outcome, r.channel, r.connected), r.note,
+                       r.phone_e164,
                        "" if r.duration_s is None else str(r.duration_s * 1000), r.email,
                        r.first_name, r.last_name, r.company]
 

@@ -1,6 +1,7 @@
 """The outcome bar: the one-key outcomes, the acknowledgement of the last one, the note box.
 
-The acknowledgement is shown only after the touch is committed: what it says is in the store."""
+The acknowledgement is shown only after the touch is committed: what it says is in the store.
+Each outcome's words are its own (`short`, and `tiny` for 80 columns, in dispositions.yaml)."""
 
 from __future__ import annotations
 
@@ -12,17 +13,6 @@ from textual.widgets import Input, Static
 
 from dialer_tui.domain.outcomes import Dispositions
 from dialer_tui.widgets import safe
-
-SHORT = {"meeting_booked": "meeting", "callback_requested": "callback",
-         "not_interested": "not interested", "left_voicemail": "voicemail",
-         "no_answer": "no answer", "gatekeeper": "gatekeeper", "wrong_number": "wrong no.",
-         "do_not_call": "DNC", "referred": "referred", "email_sent": "email",
-         "linkedin": "LinkedIn", "letter": "letter", "visit": "visit"}
-# For 80 columns: the bar must stay at one line of keys.
-TINY = {"meeting_booked": "mtg", "callback_requested": "cb", "not_interested": "no",
-        "left_voicemail": "vm", "no_answer": "n/a", "gatekeeper": "gk", "wrong_number": "bad",
-        "do_not_call": "dnc", "referred": "ref", "email_sent": "em", "linkedin": "li",
-        "letter": "ltr", "visit": "vis"}
 
 
 def key_label(key: str) -> str:
@@ -57,19 +47,20 @@ class OutcomeBar(Vertical):
         self.query_one("#ack").display = False  # no blank row until there is something to say
 
     def compose(self) -> ComposeResult:
-        yield Static(self._keys(SHORT, wide=True), id="outcome-keys")
-        yield Static(self._keys(TINY, wide=False), id="outcome-keys-tiny")
+        yield Static(self._keys(wide=True), id="outcome-keys")
+        # For 80 columns: the bar must stay at one line of keys.
+        yield Static(self._keys(wide=False), id="outcome-keys-tiny")
         yield Static(id="ack")
         yield NoteInput(placeholder="note for the last touch (Enter saves, empty Enter skips)",
                         id="note")
 
-    def _keys(self, labels: dict[str, str], *, wide: bool) -> Text:
+    def _keys(self, *, wide: bool) -> Text:
         out = Text()
         for o in self.dispositions.outcomes:
             key = key_label(self.keymap.get(f"outcome.{o.name}", o.key).split(",")[0])
             out.append(f" {key} " if wide else key, style="bold reverse")
-            out.append((" " if wide else "") + labels.get(o.name, o.label)
-                       + ("  " if wide else " "))
+            label = safe.one_line(o.short_label if wide else o.tiny_label)
+            out.append((" " if wide else "") + label + ("  " if wide else " "))
         if wide:
             out.append(" v stopwatch  o objections  e notes  ? more", style="dim")
         return out

@@ -46,7 +46,7 @@ def test_calls_as_hubspot_rows_neutralised(engine, bundle, tmp_path):
     _log(engine, bundle, pid, "gatekeeper", 60 * 24 * 2, note="@SUM(A1)")
     _log(engine, bundle, pid, "meeting_booked", 60 * 24 * 3, duration_s=95, note="booked")
     path = tmp_path / "calls.csv"
-    assert export_crm_calls(engine, path) == 5
+    assert export_crm_calls(engine, path, bundle.dispositions) == 5
     rows = _read(path)
     assert [r["Call outcome"] for r in rows] == [
         "Wrong number", "No answer", "Left voicemail", "Left live message", "Connected"]
@@ -64,11 +64,13 @@ def test_calls_as_hubspot_rows_neutralised(engine, bundle, tmp_path):
     assert last["Call Title"] == "Call with @evil -Doe: Meeting booked"
 
 
-def test_outcome_mapping_falls_back_on_what_happened():
-    assert hubspot_outcome("busy", "call", False) == "Busy"
-    assert hubspot_outcome("custom_connected", "call", True) == "Connected"
-    assert hubspot_outcome("custom_vm", "voicemail", False) == "Left voicemail"
-    assert hubspot_outcome("", "call", False) == "No answer"
+def test_outcome_mapping_comes_from_the_dispositions_else_from_what_happened(bundle):
+    d = bundle.dispositions
+    assert hubspot_outcome(d, "gatekeeper", "call", False) == "Left live message"  # `crm:`
+    # an outcome no longer in the file: what the call was
+    assert hubspot_outcome(d, "custom_connected", "call", True) == "Connected"
+    assert hubspot_outcome(d, "custom_vm", "voicemail", False) == "Left voicemail"
+    assert hubspot_outcome(d, "", "call", False) == "No answer"
 
 
 def test_empty_store_and_bad_suffix(engine, tmp_path):

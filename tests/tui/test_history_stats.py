@@ -94,11 +94,12 @@ async def test_h_opens_history_with_brief_rows_follow_ups_and_dnc(scripted, engi
         assert [line.removeprefix("• ") for line in head.splitlines()[2:]] == screen.head.brief
         table = screen.query_one("#history-touches", DataTable)
         number = "+1 305-555-0101"
+        # each outcome in its short word from dispositions.yaml, as on the outcome bar
         assert rows_of(table) == [
             ("2025-03-06 14:05", "Thu 09:05", "call", "no answer", number, "", "", ""),
-            ("2025-03-04 14:00", "Tue 09:00", "call", "callback requested", number, "", "",
+            ("2025-03-04 14:00", "Tue 09:00", "call", "callback", number, "", "",
              HOSTILE_NOTE),
-            ("2025-03-03 18:00", "Mon 13:00", "voicemail", "left voicemail", number, "promise",
+            ("2025-03-03 18:00", "Mon 13:00", "voicemail", "voicemail", number, "promise",
              "Wednesday afternoon", ""),
             # 08:30 in Miami is 07:30 in Florida's Central panhandle: a call outside the rules,
             # flagged on its row (and said in full under the table)
