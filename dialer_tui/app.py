@@ -189,3 +189,19 @@ class DialerApp(App[None]):
             # to keys; Textual applies it to every screen's bindings.
             self.set_keymap(dict(self.bundle.settings.keys))
         return cockpit_screen(self)
+
+    # --- an unexpected exception (crash_log.py) -------------------------------------------
+    crash_line = ""  # what the CLI prints once the terminal is restored (cli._run_app)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's own hook for an unhandled exception (private: Textual has no public one;
+        kept here, in one place). Its default prints, after the app closes, a traceback with
+        every frame's local variables: prospect rows and connection strings. Textual still
+        closes the app with return code 1 (and run_test still re-raises, for the tests), but
+        prints nothing: the details go to the crash log, redacted, and the CLI prints one line."""
+        from dialer_tui.crash_log import report
+
+        line = report(error, "the cockpit")
+        self.crash_line = self.crash_line or line  # the first is the one that closed the app
+        super()._handle_exception(error)
+        self._exit_renderables.clear()  # the traceback Textual queued to print

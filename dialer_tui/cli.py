@@ -106,8 +106,7 @@ def cmd_ui(args) -> int:
         if first_reader is not None:
             first_reader.close()
         raise
-    app.run()
-    return EXIT_OK
+    return _run_app(app)
 
 
 def cmd_demo(args) -> int:
@@ -129,8 +128,17 @@ def cmd_demo(args) -> int:
         return EXIT_OK
     from dialer_tui.app import DialerApp
 
-    DialerApp(engine=engine, bundle=bundle, rep=bundle.settings.rep_name or "demo").run()
-    return EXIT_OK
+    return _run_app(DialerApp(engine=engine, bundle=bundle,
+                              rep=bundle.settings.rep_name or "demo"))
+
+
+def _run_app(app) -> int:
+    """Run the cockpit; after an unexpected error in it, one line (DialerApp.crash_line, the
+    details in the crash log) once the terminal is back, and exit 1."""
+    app.run()
+    if app.crash_line:
+        sys.stderr.write(app.crash_line + "\n")
+    return app.return_code or EXIT_OK
 
 
 def cmd_import(args) -> int:
@@ -482,4 +490,8 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(visible(f"dialer-tui: database error at {where(args.db)}: "
                                      f"{said[0]}") + "\n")
             return EXIT_FAIL
-        raise
+        from dialer_tui.crash_log import report
+
+        # Unexpected: one line here, the details (redacted, no local variables) in the log.
+        sys.stderr.write(report(exc, f"'{args.command or 'dialer-tui'}'") + "\n")
+        return EXIT_FAIL
