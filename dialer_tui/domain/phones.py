@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
@@ -48,6 +49,22 @@ class ParsedPhone:
     @property
     def is_mobile(self) -> bool:
         return self.number_type == "mobile"
+
+
+class NumberOnFile(Protocol):
+    e164: str
+    do_not_call: bool
+    bad: bool
+    valid: bool
+
+
+DNC_STATE = "on the do-not-call list"
+
+
+def number_state(phone: NumberOnFile, dnc: set[str] | frozenset[str]) -> str:
+    """Whether a number on file may be dialled: "ok", or why not (`dnc`: listed numbers)."""
+    return (DNC_STATE if phone.do_not_call or phone.e164 in dnc else
+            "bad number" if phone.bad else "invalid" if not phone.valid else "ok")
 
 
 class PhoneError(ValueError):

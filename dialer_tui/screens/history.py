@@ -26,7 +26,8 @@ from dialer_tui.widgets import safe
 
 if TYPE_CHECKING:  # the store's modules are imported where used (services/first_page.py)
     from dialer_tui.domain.outcomes import Dispositions
-    from dialer_tui.services.history_view import HistoryHead, TouchRow
+    from dialer_tui.services.history_view import HistoryHead
+    from dialer_tui.services.rows import TouchRow
 
 NEAR_END = 25  # rows from the end of the window that start the next read
 

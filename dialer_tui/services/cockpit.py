@@ -16,6 +16,7 @@ from dialer_tui.domain.phones import PhoneError, parse_phone
 from dialer_tui.services import queue as queue_service
 from dialer_tui.services import review
 from dialer_tui.services.bundle import Bundle
+from dialer_tui.services.rows import ProspectRow
 from dialer_tui.store.models import FU_CADENCE, PhoneNumber, Prospect, Touch
 
 
@@ -34,10 +35,10 @@ class ProspectView:
 
     @property
     def prospect_id(self) -> int:
-        return self.dossier.prospect.id  # type: ignore[return-value]
+        return self.dossier.prospect.id
 
 
-def script_values(bundle: Bundle, prospect: Prospect, next_attempt: str) -> dict[str, str]:
+def script_values(bundle: Bundle, prospect: ProspectRow, next_attempt: str) -> dict[str, str]:
     s = bundle.settings
     return {
         "first_name": prospect.first_name, "last_name": prospect.last_name,

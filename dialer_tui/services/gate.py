@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from dialer_tui.domain import calling_hours
 from dialer_tui.domain.calling_hours import Verdict
+from dialer_tui.domain.phones import number_state
 from dialer_tui.services.bundle import Bundle
 from dialer_tui.services.targets import NumberLike, dialable, pick_number, target_for
 from dialer_tui.store import repo
@@ -67,11 +68,6 @@ class DialCheck:
             return f"Not dialled: {why[len('blocked: '):]}; next allowed {local:%a %H:%M} " \
                    f"in {zone_name or self.verdict.time_zone}"
         return f"Not dialled: {why.removeprefix('blocked: ')}"
-
-
-def number_state(phone: PhoneNumber, dnc: set[str]) -> str:
-    return ("on the do-not-call list" if phone.do_not_call or phone.e164 in dnc else
-            "bad number" if phone.bad else "invalid" if not phone.valid else "ok")
 
 
 def decide(session: Session, bundle: Bundle, prospect: Prospect, phones: list[PhoneNumber],

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from dialer_tui.services import review
 from dialer_tui.services.bundle import Bundle
+from dialer_tui.services.rows import DncRow, FollowUpRow, TouchRow
 from dialer_tui.store import repo
 from dialer_tui.store.models import (
     FU_CALLBACK,
@@ -19,48 +20,11 @@ from dialer_tui.store.models import (
     FU_OPEN,
     FU_PROMISE,
     FollowUp,
-    Touch,
 )
 
 PAGE = 200  # rows per read
 FOLLOW_UP_LIMIT = 50
 TICK = timedelta(microseconds=1)  # the store keeps microseconds: `< oldest + TICK` is `<=`
-
-@dataclass(frozen=True)
-class TouchRow:
-    touch_id: int
-    started_at: datetime
-    channel: str
-    outcome: str
-    phone: str
-    template: str
-    promised: str
-    note: str
-    connected: bool
-    compliance: str = ""  # a call outside the rules: why, and any override
-
-    @classmethod
-    def of(cls, t: Touch) -> TouchRow:
-        return cls(t.id or 0, t.started_at, t.channel, t.outcome, t.phone_e164, t.template_id,
-                   t.promised_label, t.note, t.connected, t.compliance)
-
-
-@dataclass(frozen=True)
-class FollowUpRow:
-    kind: str
-    channel: str
-    label: str
-    due_start: datetime
-    due_end: datetime | None
-    status: str  # open / overdue / kept / missed / returned / cancelled
-
-
-@dataclass(frozen=True)
-class DncRow:
-    phone: str  # '' for the person as a whole
-    source: str
-    reason: str
-    created_at: datetime
 
 
 @dataclass
@@ -100,8 +64,7 @@ def follow_ups_of(session: Session, *, prospect_id: int, now: datetime,
         FollowUp.prospect_id == prospect_id,
         col(FollowUp.kind).in_((FU_PROMISE, FU_CALLBACK)))
         .order_by(col(FollowUp.due_start).desc(), col(FollowUp.id).desc()).limit(limit))
-    return [FollowUpRow(f.kind, f.channel, f.label, f.due_start, f.due_end,
-                        follow_up_status(f, now)) for f in rows]
+    return [FollowUpRow.of(f, follow_up_status(f, now)) for f in rows]
 
 
 def load_head(session: Session, bundle: Bundle, *, prospect_id: int, at: datetime,
@@ -111,10 +74,10 @@ def load_head(session: Session, bundle: Bundle, *, prospect_id: int, at: datetim
     if d is None:
         return None
     p = d.prospect
-    head = HistoryHead(prospect_id, p.name, p.title, p.company, d.zone, d.brief,
+    head = HistoryHead(prospect_id, p.name, p.title, p.company, d.zone, list(d.brief),
                        d.total_touches, follow_ups_of(session, prospect_id=prospect_id, now=at),
-                       [DncRow(e.e164, e.source, e.reason, e.created_at) for e in d.dnc])
-    return head, [TouchRow.of(t) for t in d.touches], d.total_touches > len(d.touches)
+                       list(d.dnc))
+    return head, list(d.touches), d.total_touches > len(d.touches)
 
 
 def load_page(session: Session, *, prospect_id: int, oldest: datetime, seen: set[int],

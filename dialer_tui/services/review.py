@@ -5,7 +5,7 @@ Returns plain dataclasses (the UI and the CLI render them; neither builds a quer
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -15,22 +15,21 @@ from dialer_tui.clock import local_zone
 from dialer_tui.domain.cadence import MIN_ATTEMPTS
 from dialer_tui.domain.phones import display, normalise_query
 from dialer_tui.services.bundle import Bundle
+from dialer_tui.services.rows import DncRow, FollowUpRow, PhoneRow, ProspectRow, TouchRow
 from dialer_tui.services.targets import zone_of
 from dialer_tui.store import repo
 from dialer_tui.store.models import (
     FU_CALLBACK,
     FU_PROMISE,
     DncEntry,
-    FollowUp,
     PhoneNumber,
     Prospect,
-    Touch,
 )
 
 HISTORY_WINDOW = 500  # touches loaded with a dossier; the history screen pages further
 
 
-def phone_json(p: PhoneNumber) -> dict:
+def phone_json(p: PhoneNumber | PhoneRow) -> dict:
     return {"phone": p.e164, "extension": p.extension, "kind": p.kind, "valid": p.valid,
             "type": p.number_type, "do_not_call": p.do_not_call, "bad": p.bad, "note": p.note,
             "time_zones": p.time_zones.split()}
@@ -49,10 +48,10 @@ def prospect_json(p: Prospect) -> dict:
     return data
 
 
-def touch_json(t: Touch) -> dict:
-    return {"touch_id": t.id, "started_at": t.started_at.isoformat(), "channel": t.channel,
-            "outcome": t.outcome, "phone": t.phone_e164, "duration_s": t.duration_s,
-            "note": t.note, "template_id": t.template_id, "promised": t.promised_label,
+def touch_json(t: TouchRow) -> dict:
+    return {"touch_id": t.touch_id, "started_at": t.started_at.isoformat(), "channel": t.channel,
+            "outcome": t.outcome, "phone": t.phone, "duration_s": t.duration_s,
+            "note": t.note, "template_id": t.template, "promised": t.promised,
             "connected": t.connected, "rep": t.rep, "compliance": t.compliance}
 
 
@@ -66,17 +65,17 @@ def lookup(session: Session, *, text: str, region: str = "US", limit: int = 50) 
             for p in found]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Dossier:
-    prospect: Prospect
-    phones: list[PhoneNumber]
-    touches: list[Touch]  # newest first, at most HISTORY_WINDOW
+    prospect: ProspectRow
+    phones: tuple[PhoneRow, ...]
+    touches: tuple[TouchRow, ...]  # newest first, at most HISTORY_WINDOW
     total_touches: int
-    follow_ups: list[FollowUp]  # open ones, soonest first
-    dnc: list[DncEntry]
+    follow_ups: tuple[FollowUpRow, ...]  # open ones, soonest first
+    dnc: tuple[DncRow, ...]
     zone: ZoneInfo
-    referrer: Prospect | None
-    brief: list[str] = field(default_factory=list)
+    referrer: ProspectRow | None
+    brief: tuple[str, ...] = ()
 
     @property
     def attempts(self) -> int:
@@ -102,10 +101,12 @@ def dossier(session: Session, bundle: Bundle, *, prospect_id: int, at: datetime,
         | col(DncEntry.e164).in_([p.e164 for p in phones]))))
     referrer = (session.get(Prospect, prospect.referrer_prospect_id)
                 if prospect.referrer_prospect_id else None)
-    d = Dossier(prospect, phones, touches, total, fus, dnc,
-                zone_of(bundle.rules, prospect, phones[0] if phones else None), referrer)
-    d.brief = brief(d, bundle, at)
-    return d
+    d = Dossier(ProspectRow.of(prospect), tuple(PhoneRow.of(p) for p in phones),
+                tuple(TouchRow.of(t) for t in touches), total,
+                tuple(FollowUpRow.of(f) for f in fus), tuple(DncRow.of(e) for e in dnc),
+                zone_of(bundle.rules, prospect, phones[0] if phones else None),
+                ProspectRow.of(referrer) if referrer is not None else None)
+    return replace(d, brief=tuple(brief(d, bundle, at)))
 
 
 def brief(d: Dossier, bundle: Bundle, at: datetime) -> list[str]:
@@ -119,9 +120,9 @@ def brief(d: Dossier, bundle: Bundle, at: datetime) -> list[str]:
         local = t.started_at.astimezone(zone)
         lines.append(f"{local:%a %d %b %H:%M} {t.channel} {t.outcome}"
                      + (f" - {t.note}" if t.note else ""))
-    objection = next((t for t in d.touches if t.objection_id), None)
+    objection = next((t for t in d.touches if t.objection), None)
     if objection:
-        lines.append(f"last objection heard: {objection.objection_id.replace('_', ' ')}")
+        lines.append(f"last objection heard: {objection.objection.replace('_', ' ')}")
     for fu in d.follow_ups:
         if fu.kind == FU_PROMISE:
             lines.append(f"you promised: {fu.label}")
@@ -135,7 +136,7 @@ def brief(d: Dossier, bundle: Bundle, at: datetime) -> list[str]:
     if connects:
         c = connects[0]
         part = bundle.cadences.part_of(c.started_at.astimezone(zone))
-        lines.append(f"connected before on {display(c.phone_e164) if c.phone_e164 else c.channel}"
+        lines.append(f"connected before on {display(c.phone) if c.phone else c.channel}"
                      f" in the {part}")
     return lines
 
@@ -144,10 +145,11 @@ def brief(d: Dossier, bundle: Bundle, at: datetime) -> list[str]:
 class History:
     dossier: Dossier
     rep_zone: tzinfo
+    prospect_data: dict  # every column of the prospect, for --json (prospect_json)
 
     def to_json(self) -> dict:
         d = self.dossier
-        data = prospect_json(d.prospect)
+        data = dict(self.prospect_data)
         data["phones"] = [phone_json(p) for p in d.phones]
         return {
             "prospect": data,
@@ -157,7 +159,7 @@ class History:
                                  "due_start": f.due_start.isoformat(),
                                  "due_end": f.due_end.isoformat() if f.due_end else None,
                                  "owner": f.owner} for f in d.follow_ups],
-            "dnc": [{"phone": e.e164, "source": e.source, "reason": e.reason,
+            "dnc": [{"phone": e.phone, "source": e.source, "reason": e.reason,
                      "created_at": e.created_at.isoformat()} for e in d.dnc],
             "brief": d.brief,
             "time_zone": d.zone.key,
@@ -171,7 +173,7 @@ class History:
         for t in d.touches:
             mine, theirs = t.started_at.astimezone(self.rep_zone), t.started_at.astimezone(d.zone)
             out.append(f"  {mine:%Y-%m-%d %H:%M} (their {theirs:%H:%M})  {t.channel:<9} "
-                       f"{t.outcome:<18} {t.phone_e164:<14} {t.note}")
+                       f"{t.outcome:<18} {t.phone:<14} {t.note}")
             if t.compliance:
                 out.append(f"    ! {t.compliance}")
         return out
@@ -183,4 +185,6 @@ def history(session: Session, bundle: Bundle, *, prospect_id: int, at: datetime
     if d is None:
         return None
     # (was: ZoneInfo only, which the machine's zone never is: every CLI history was in UTC)
-    return History(d, local_zone(at))
+    prospect = session.get(Prospect, prospect_id)
+    assert prospect is not None  # the dossier was just read in this unit of work
+    return History(d, local_zone(at), prospect_json(prospect))

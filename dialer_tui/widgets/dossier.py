@@ -12,14 +12,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 
-from dialer_tui.domain.phones import display
+from dialer_tui.domain.phones import DNC_STATE, display, number_state
 from dialer_tui.domain.queue_item import QueueItem
 from dialer_tui.widgets import safe
 from dialer_tui.widgets.prerender import Prepared, PreStatic
 
 if TYPE_CHECKING:  # a view comes from the store, whose modules load after the first frame
     from dialer_tui.services.cockpit import ProspectView
-    from dialer_tui.store.models import PhoneNumber
+    from dialer_tui.services.rows import PhoneRow
 
 HISTORY_SHOWN = 15  # the latest touches; h opens the history screen, which pages through all
 
@@ -30,14 +30,13 @@ def _label(out: Text, label: str) -> None:
     out.append(f"{label:<10}", style="dim")
 
 
-def phone_state(p: PhoneNumber, dnc: set[str]) -> tuple[str, str]:
-    if p.do_not_call or p.e164 in dnc:
-        return "DO NOT CALL", "bold red"
-    if p.bad:
-        return "bad number", "red"
-    if not p.valid:
-        return "invalid", "red"
-    return "ok", "green"
+STATE_LOOK = {DNC_STATE: ("DO NOT CALL", "bold red"), "bad number": ("bad number", "red"),
+              "invalid": ("invalid", "red"), "ok": ("ok", "green")}
+
+
+def phone_state(p: PhoneRow, dnc: set[str]) -> tuple[str, str]:
+    """The number's state as the dossier shows it (the gate's words, domain.phones)."""
+    return STATE_LOOK[number_state(p, dnc)]
 
 
 class DossierPane(VerticalScroll):
@@ -143,8 +142,8 @@ class DossierPane(VerticalScroll):
 
         d, p = view.dossier, view.dossier.prospect
         out = Text()
-        dnc = {e.e164 for e in d.dnc if e.e164}
-        if any(e.prospect_id == p.id and not e.e164 for e in d.dnc):
+        dnc = {e.phone for e in d.dnc if e.phone}
+        if any(e.prospect_id == p.id and not e.phone for e in d.dnc):
             out.append("ON THE DO-NOT-CALL LIST\n", style="bold red")
         for ph in d.phones:
             state, style = phone_state(ph, dnc)
@@ -191,8 +190,8 @@ class DossierPane(VerticalScroll):
         if vm is not None:
             local = vm.started_at.astimezone(d.zone)
             out.append(f"\nlast voicemail {local:%a %d %b %H:%M}", style="bold")
-            if vm.promised_label:
-                out.append(" promised " + safe.one_line(vm.promised_label))
+            if vm.promised:
+                out.append(" promised " + safe.one_line(vm.promised))
             if vm.note:
                 out.append(" - " + safe.one_line(vm.note), style="italic")
             out.append("\n")
@@ -201,8 +200,8 @@ class DossierPane(VerticalScroll):
             mine, theirs = t.started_at.astimezone(rep_zone), t.started_at.astimezone(d.zone)
             out.append(f"{mine:%d %b %H:%M} (their {theirs:%H:%M}) ", style="dim")
             out.append(f"{t.channel} {t.outcome} ")
-            if t.phone_e164:
-                out.append(t.phone_e164 + " ", style="dim")
+            if t.phone:
+                out.append(t.phone + " ", style="dim")
             if t.note:
                 out.append(safe.one_line(t.note), style="italic")
             out.append("\n")
