@@ -4,11 +4,20 @@ starts, name an unknown one. Textual and the screens load only when there are ke
 
 from __future__ import annotations
 
+import pkgutil
 from importlib import import_module
+from typing import Iterator
 
-# The modules whose screens and widgets declare bindings with ids.
-_MODULES = ("dialer_tui.app", *(f"dialer_tui.screens.{name}" for name in (
-    "callback", "cockpit", "edit", "help", "history", "referral", "search", "stats")))
+
+def _modules() -> Iterator[str]:
+    """The app and every module of screens/ and widgets/: a new screen is found, not listed."""
+    import dialer_tui.screens
+    import dialer_tui.widgets
+
+    yield "dialer_tui.app"
+    for package in (dialer_tui.screens, dialer_tui.widgets):
+        for info in pkgutil.iter_modules(package.__path__):
+            yield f"{package.__name__}.{info.name}"
 
 
 def binding_keys(dispositions) -> dict[str, tuple[str, frozenset[str]]]:
@@ -19,7 +28,7 @@ def binding_keys(dispositions) -> dict[str, tuple[str, frozenset[str]]]:
 
     out = {f"outcome.{o.name}": ("CockpitScreen", frozenset({o.key}))
            for o in dispositions.outcomes}
-    for name in _MODULES:
+    for name in _modules():
         for obj in vars(import_module(name)).values():
             if isinstance(obj, type) and issubclass(obj, DOMNode):
                 out.update((b.id, (obj.__name__, frozenset(k.strip() for k in b.key.split(","))))

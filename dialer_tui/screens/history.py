@@ -14,14 +14,16 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from dialer_tui.domain.phones import display
+from dialer_tui.screens.background import dialer_app, in_background
 from dialer_tui.widgets import safe
 
 if TYPE_CHECKING:  # the store's modules are imported where used (services/first_page.py)
@@ -30,6 +32,18 @@ if TYPE_CHECKING:  # the store's modules are imported where used (services/first
     from dialer_tui.services.rows import TouchRow
 
 NEAR_END = 25  # rows from the end of the window that start the next read
+
+
+class HeadRead(Message, bubble=False):
+    def __init__(self, got: tuple[HistoryHead, list[TouchRow], bool] | None) -> None:
+        super().__init__()
+        self.got = got
+
+
+class PageRead(Message, bubble=False):
+    def __init__(self, rows: list[TouchRow], more: bool) -> None:
+        super().__init__()
+        self.rows, self.more = rows, more
 
 # --- the screen -------------------------------------------------------------------------------
 
@@ -136,18 +150,21 @@ class HistoryScreen(Screen[None]):
         self.dismiss(None)
 
     # --- reads ---------------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def _load_head(self) -> None:
-        from sqlmodel import Session
+        app, pid = dialer_app(self), self.prospect_id
 
-        from dialer_tui.services.history_view import load_head
-        from dialer_tui.store.engine import reader
+        def work() -> HeadRead:
+            from dialer_tui.services.history_view import load_head
+            from dialer_tui.services.units import reading
 
-        app = self.app
-        with Session(reader(app.engine), expire_on_commit=False) as s:  # type: ignore[attr-defined]
-            got = load_head(s, app.bundle, prospect_id=self.prospect_id,  # type: ignore[attr-defined]
-                            at=app.now())  # type: ignore[attr-defined]
-        app.call_from_thread(self._head_loaded, got)
+            with reading(app.engine) as s:
+                return HeadRead(load_head(s, app.bundle, prospect_id=pid, at=app.now()))
+
+        in_background(self, work, group="history")
+
+    @on(HeadRead)
+    def _head_read(self, event: HeadRead) -> None:
+        self._head_loaded(event.got)
 
     def _head_loaded(self, got: tuple[HistoryHead, list[TouchRow], bool] | None) -> None:
         if not self.is_mounted:
@@ -158,7 +175,7 @@ class HistoryScreen(Screen[None]):
                 Text("This prospect no longer exists.", style="red"))
             return
         self.head, rows, more = got
-        self.query_one("#history-head", Static).update(head_text(self.head, self.app.now()))  # type: ignore[attr-defined]
+        self.query_one("#history-head", Static).update(head_text(self.head, dialer_app(self).now()))
         self.query_one("#history-followups", Static).update(side_text(self.head))
         self._add(rows, more)
 
@@ -175,17 +192,21 @@ class HistoryScreen(Screen[None]):
         self._show_status()
         self._load_page(oldest, seen)
 
-    @work(thread=True, exclusive=True, group="history-page", exit_on_error=False)
     def _load_page(self, oldest: datetime, seen: set[int]) -> None:
-        from sqlmodel import Session
+        app, pid = dialer_app(self), self.prospect_id
 
-        from dialer_tui.services.history_view import load_page
-        from dialer_tui.store.engine import reader
+        def work() -> PageRead:
+            from dialer_tui.services.history_view import load_page
+            from dialer_tui.services.units import reading
 
-        app = self.app
-        with Session(reader(app.engine), expire_on_commit=False) as s:  # type: ignore[attr-defined]
-            rows, more = load_page(s, prospect_id=self.prospect_id, oldest=oldest, seen=seen)
-        app.call_from_thread(self._page_loaded, rows, more)
+            with reading(app.engine) as s:
+                return PageRead(*load_page(s, prospect_id=pid, oldest=oldest, seen=seen))
+
+        in_background(self, work, group="history-page")
+
+    @on(PageRead)
+    def _page_read(self, event: PageRead) -> None:
+        self._page_loaded(event.rows, event.more)
 
     def _page_loaded(self, rows: list[TouchRow], more: bool) -> None:
         if not self.is_mounted:
@@ -198,8 +219,8 @@ class HistoryScreen(Screen[None]):
         self.rows.extend(rows)
         self.more = more
         table = self.query_one("#history-touches", DataTable)
-        rep_zone, zone = self.app.rep_zone, self.head.zone  # type: ignore[attr-defined]
-        dispositions = self.app.bundle.dispositions  # type: ignore[attr-defined]
+        app = dialer_app(self)
+        rep_zone, zone, dispositions = app.rep_zone, self.head.zone, app.bundle.dispositions
         with self.app.batch_update():
             for t in rows:
                 table.add_row(*row_cells(t, rep_zone, zone, dispositions), key=str(t.touch_id))
