@@ -22,6 +22,14 @@ from dialer_tui.domain.outcomes import Outcome
 from dialer_tui.domain.queue_item import QueueItem
 from dialer_tui.gc_pause import hold_until_painted
 from dialer_tui.screens.background import BackgroundFailed, dialer_app, in_background
+from dialer_tui.screens.cockpit_messages import (
+    ChangesSeen,
+    ClaimedElsewhere,
+    DialChecked,
+    QueueRead,
+    Said,
+    ViewRead,
+)
 from dialer_tui.screens.first_frame import FirstFrameScreen
 from dialer_tui.services import queue_window as window
 from dialer_tui.services.cockpit_controller import (
@@ -58,51 +66,6 @@ There is nobody to call yet: the database has no prospects.
   dialer-tui demo                open the cockpit on a demo database
 
 Then start dialer-tui again. Press ctrl+q to quit."""
-
-
-# --- what the workers send back (to the cockpit only: they do not bubble) --------------------
-class Result(Message, bubble=False):
-    pass
-
-
-class ViewRead(Result):
-    def __init__(self, prospect_id: int, view: ProspectView | None, prefetch: bool) -> None:
-        super().__init__()
-        self.prospect_id, self.view, self.prefetch = prospect_id, view, prefetch
-
-
-class QueueRead(Result):
-    def __init__(self, gen: int, items: list[QueueItem], total: int, limit: int) -> None:
-        super().__init__()
-        self.gen, self.items, self.total, self.limit = gen, items, total, limit
-
-
-class ChangesSeen(Result):
-    def __init__(self, token: tuple) -> None:
-        super().__init__()
-        self.token = token
-
-
-class ClaimedElsewhere(Result):
-    def __init__(self, prospect_id: int, holder: str) -> None:
-        super().__init__()
-        self.prospect_id, self.holder = prospect_id, holder
-
-
-class DialChecked(Result):
-    def __init__(self, check: DialCheck | str, override: bool) -> None:
-        super().__init__()
-        self.check, self.override = check, override
-
-
-class Said(Result):
-    """A worker's result for the outcome bar (or, `error`, a notification); `prospect_id`
-    set when that prospect's dossier changed and is read again."""
-
-    def __init__(self, text: str, *, style: str = "green", error: bool = False,
-                 prospect_id: int | None = None) -> None:
-        super().__init__()
-        self.text, self.style, self.error, self.prospect_id = text, style, error, prospect_id
 
 
 def cockpit_screen(app: DialerApp) -> CockpitScreen:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlmodel import Session
 from textual.widgets import Input
 
-from dialer_tui.screens.cockpit import ChangesSeen
+from dialer_tui.screens.cockpit_messages import ChangesSeen
 from dialer_tui.services import queue_window
 from dialer_tui.store.models import Touch
 from dialer_tui.widgets.dossier import HISTORY_SHOWN, DossierPane
