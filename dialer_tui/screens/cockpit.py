@@ -42,6 +42,7 @@ from dialer_tui.services.cockpit_controller import (
 )
 from dialer_tui.services.first_page import FIRST_WINDOW
 from dialer_tui.widgets.dossier import DossierPane
+from dialer_tui.widgets.safe import one_line as safe_line
 from dialer_tui.widgets.footer import CockpitFooter
 from dialer_tui.widgets.outcome_bar import OutcomeBar, key_label
 from dialer_tui.widgets.queue_list import QueueList
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     from dialer_tui.services.cockpit import ProspectView
     from dialer_tui.services.gate import DialCheck
 
+NOTE_HINT = "c: note on the last touch"
 NEEDS_PROSPECT = {"outcome", "skip", "snooze", "add_phone", "edit_notes", "dial", "dial_override",
                   "next_number", "history"}
 
@@ -89,6 +91,7 @@ class CockpitScreen(FirstFrameScreen):
         Binding("u", "undo", "Undo", id="cockpit.undo"),
         Binding("a", "add_phone", "Add number", id="cockpit.add_phone", show=False),
         Binding("e", "edit_notes", "Notes", id="cockpit.edit_notes", show=False),
+        Binding("c", "note", "Note on the last touch", id="cockpit.note", show=False),
         Binding("o", "objections", "Objections", id="cockpit.objections", show=False),
         Binding("v", "stopwatch", "Stopwatch", id="cockpit.stopwatch", show=False),
         Binding("p", "toggle_script", "Script/dossier", id="cockpit.toggle_script", show=False),
@@ -453,15 +456,25 @@ class CockpitScreen(FirstFrameScreen):
         left = len(queue.items) - (queue.index_of(self.state.current_id) or 0)
         if self.window.after_outcome(left):
             self.when_quiet("queue", self.refresh_queue)
-        self._start_note()
+        self._offer_note(f"{disp.label.lower()} for {who}")
         if app.bundle.settings.dial.power_mode and self.state.phone:
             # Once the next prospect is painted: launching the dialer (a fork, or the browser
             # lookup behind tel:) would hold up that frame.
             self.call_after_refresh(self.action_dial)
 
-    def _start_note(self) -> None:
+    def _offer_note(self, what: str) -> None:
+        """The note is opt-in: the next prospect keeps the keyboard (keys typed on are its
+        keys), and `c` opens the note for the touch just logged."""
         box = self.query_one("#note", Input)
         box.value = ""
+        box.placeholder = f"c: note on the last touch ({safe_line(what)})"
+
+    def action_note(self) -> None:
+        if self.state.note_touch is None:
+            self.acknowledge("No touch to note yet in this session", style="yellow")
+            return
+        box = self.query_one("#note", Input)
+        box.placeholder = "note: Enter saves, Esc leaves it"
         box.focus()
 
     @on(Input.Submitted, "#note")
@@ -470,7 +483,8 @@ class CockpitScreen(FirstFrameScreen):
         if text and touch_id is not None:
             in_background(self, lambda: Said("Note saved") if self.cockpit.save_note(
                 touch_id, text) else None, group="note", exclusive=False)
-        self.query_one("#note", Input).value = ""
+        box = self.query_one("#note", Input)
+        box.value, box.placeholder = "", NOTE_HINT
         self.query_one(QueueList).focus()
 
     def action_undo(self) -> None:
@@ -570,6 +584,9 @@ class CockpitScreen(FirstFrameScreen):
             self.load_view(self.state.current_id)
 
     def action_focus_queue(self) -> None:
+        box = self.query_one("#note", Input)
+        if box.has_focus:  # Esc in the note: leave it unsaved, the touch keeps its note slot
+            box.value = ""
         self.query_one(QueueList).focus()
 
     def action_refresh(self) -> None:

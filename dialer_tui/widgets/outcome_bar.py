@@ -20,10 +20,10 @@ def key_label(key: str) -> str:
 
 
 class NoteInput(Input):
-    """The note line after an outcome. Enter submits and lets go of the focus here, in the key's
-    own turn: as a binding it would run only after the keys queued behind it (fast fingers, a
-    macro: Enter then 5) had been typed into the note. Keys that reach the box after it let go
-    are handed back to the app, as the outcome keys they are."""
+    """The note line, opened with `c` after an outcome. Enter submits and lets go of the focus
+    here, in the key's own turn: as a binding it would run only after the keys queued behind it
+    (fast fingers, a macro: Enter then 5) had been typed into the note. Keys that reach the box
+    after it let go are handed back to the app, as the outcome keys they are."""
 
     async def _on_key(self, event: events.Key) -> None:
         if self.screen.focused is not self or event.key == "enter":
@@ -51,8 +51,7 @@ class OutcomeBar(Vertical):
         # For 80 columns: the bar must stay at one line of keys.
         yield Static(self._keys(wide=False), id="outcome-keys-tiny")
         yield Static(id="ack")
-        yield NoteInput(placeholder="note for the last touch (Enter saves, empty Enter skips)",
-                        id="note")
+        yield NoteInput(placeholder="c: note on the last touch", id="note")
 
     def _keys(self, *, wide: bool) -> Text:
         out = Text()

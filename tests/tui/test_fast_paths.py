@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlmodel import Session
-from textual.widgets import Input
 
 from dialer_tui.screens.cockpit_messages import ChangesSeen
 from dialer_tui.services import queue_window
@@ -78,7 +77,7 @@ async def test_no_queue_read_right_after_an_outcome(db_path, tmp_path, bundle, m
             await pilot.press("5")
             await settle(pilot, app)
             assert len(queue.items) == before - 1 and queue.index_of(pid) is None
-            assert app.focused is cockpit.query_one("#note", Input)
+            assert app.focused is cockpit.query_one(QueueList)
             cockpit.post_message(ChangesSeen(("another", "rep")))  # a change: later, not now
             cockpit.post_message(ChangesSeen(("yet", "another")))
             await settle(pilot, app)

@@ -46,9 +46,7 @@ async def test_every_outcome_key_stores_its_touch_and_moves_on(many_engine, bund
             assert cockpit.state.current_id != pid, f"{outcome.name} did not move on"
             ack = screen_text(app)
             assert f"Logged {outcome.label.lower()}" in ack
-            assert app.focused is cockpit.query_one("#note", Input)
-            await pilot.press("enter")  # empty note: skip
-            await settle(pilot, app)
+            assert app.focused is cockpit.query_one("#queue")  # the next prospect has the keys
         assert app.stats.dials == sum(o.is_call for o in bundle.dispositions.outcomes)
         with Session(many_engine) as s:
             referred = s.exec(select(Prospect).where(Prospect.first_name == "Robin")).one()
@@ -63,6 +61,8 @@ async def test_note_is_saved_on_the_touch(many_engine, bundle):
         pid = app.screen.state.current_id
         await pilot.press("5")
         await settle(pilot, app)
+        await pilot.press("c")  # the note is opt-in
+        assert app.focused is app.screen.query_one("#note", Input)
         app.screen.query_one("#note", Input).value = "asked for [bold]Tuesday[/]"
         await pilot.press("enter")
         await settle(pilot, app)
@@ -71,8 +71,8 @@ async def test_note_is_saved_on_the_touch(many_engine, bundle):
 
 
 async def test_enter_and_an_outcome_key_in_one_read_log_that_outcome(many_engine, bundle):
-    """Fast fingers or a macro: Enter (skip the note) and the next outcome key arrive together.
-    The key is the next prospect's outcome, not the previous touch's note."""
+    """Fast fingers or a macro: with the note open, Enter (an empty note) and the next outcome
+    key arrive together. The key is the next prospect's outcome, not the previous touch's note."""
     app = make_app(many_engine, bundle)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot, app)
@@ -80,6 +80,7 @@ async def test_enter_and_an_outcome_key_in_one_read_log_that_outcome(many_engine
         await pilot.press("4")
         await settle(pilot, app)
         second = app.screen.state.current_id
+        await pilot.press("c")
         assert app.focused is app.screen.query_one("#note", Input)
         app.post_message(events.Key("enter", "\r"))  # both queued before either is handled
         app.post_message(events.Key("5", "5"))
@@ -88,6 +89,21 @@ async def test_enter_and_an_outcome_key_in_one_read_log_that_outcome(many_engine
             ("left_voicemail", "")]
         assert [(t.outcome, t.note) for t in touches(many_engine, second)] == [("no_answer", "")]
         assert app.focused is app.screen.query_one("#queue")
+
+
+async def test_outcome_keys_in_a_burst_land_on_three_prospects_and_no_note(many_engine, bundle):
+    """`5 4 5` typed in one go: three touches, each on the prospect shown when its key came,
+    and nothing typed into the note (no field the rep did not open takes a key)."""
+    app = make_app(many_engine, bundle)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        queue = [it.prospect_id for it in app.screen.query_one("#queue").items[:3]]
+        for key in "545":
+            app.post_message(events.Key(key, key))  # all queued before the first is handled
+        await settle(pilot, app)
+        got = [[(t.outcome, t.note) for t in touches(many_engine, pid)] for pid in queue]
+        assert got == [[("no_answer", "")], [("left_voicemail", "")], [("no_answer", "")]]
+        assert app.screen.query_one("#note", Input).value == ""
 
 
 async def test_undo_removes_the_touch_and_brings_the_prospect_back(many_engine, bundle):
