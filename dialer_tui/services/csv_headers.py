@@ -9,18 +9,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from phonenumbers import PhoneNumberType
 from phonenumbers import phonenumberutil as pnu
 from phonenumbers import timezone as pn_tz
-from phonenumbers.phonemetadata import PhoneMetadata
-from phonenumbers.re_util import re_compile
 
 from dialer_tui.domain import phones as domain_phones
+from dialer_tui.domain.phonenumbers_internals import UNKNOWN, region_and_type
 from dialer_tui.services.exporter import FORMULA_TRIGGERS
 from dialer_tui.services.header_map import Vocabulary, map_headers
 from dialer_tui.text_safety import strip_controls
-
-_UNKNOWN = PhoneNumberType.UNKNOWN
 
 # Country names and codes as CRMs write them -> ISO 3166 alpha-2. Other alpha-2 codes that
 # phonenumbers knows are accepted as they are (see `country_code`).
@@ -163,28 +159,13 @@ def parse_phone_fast(raw: str, region: str) -> tuple[str, str, str, str] | str:
         return domain_phones._parse_reason(exc)
     ext = ext or num.extension or ""
     # is_valid_number + number_type + region_code_for_number in one walk: each of them matches
-    # the number against the region's patterns, the costly part.
-    cc, nsn, rc, ntype = num.country_code, pnu.national_significant_number(num), None, _UNKNOWN
-    regions = pnu.COUNTRY_CODE_TO_REGION_CODE.get(cc, ())
-    if len(regions) == 1:
-        rc, md = regions[0], PhoneMetadata.metadata_for_region_or_calling_code(cc, regions[0])
-        ntype = _UNKNOWN if md is None else pnu._number_type_helper(nsn, md)
-    for candidate in regions if len(regions) > 1 else ():  # region_code_for_number's walk
-        md = PhoneMetadata.metadata_for_region(candidate, None)
-        if md is None:
-            continue
-        if md.leading_digits is not None:
-            if re_compile(md.leading_digits).match(nsn):
-                rc, ntype = candidate, pnu._number_type_helper(nsn, md)
-                break
-        elif (found := pnu._number_type_helper(nsn, md)) != _UNKNOWN:
-            rc, ntype = candidate, found
-            break
-    if ntype == _UNKNOWN:
+    # the number against the region's patterns, the costly part (the adapter says what it buys).
+    rc, ntype = region_and_type(num)
+    if ntype == UNKNOWN:
         if not pnu.is_possible_number(num):
             return f"not a possible number for {rc or region}"
         return "not a valid number"
-    if pnu.is_number_type_geographical(ntype, cc):
+    if pnu.is_number_type_geographical(ntype, num.country_code):
         zones = pn_tz.time_zones_for_geographical_number(num)
     else:
         zones = pn_tz.time_zones_for_number(num)
