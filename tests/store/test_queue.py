@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from sqlmodel import Session, select
 
 from dialer_tui.services.calling import log_outcome
-from dialer_tui.services.queue import build_queue, claim_next, release
+from dialer_tui.services.queue import build_queue, claim_next
 from dialer_tui.store.models import FollowUp, PhoneNumber, Prospect
 
 from .conftest import add_prospect
@@ -91,9 +91,7 @@ def test_claims_never_hand_one_prospect_to_two_reps_and_leases_expire(any_engine
     # After the lease, it is back for everyone.
     assert a.prospect_id in [i.prospect_id
                              for i in _queue(e, bundle, TUE + timedelta(minutes=11), rep="bob")]
-    # An outcome releases the lease; so does release().
+    # An outcome releases the lease.
     _log(e, bundle, b.prospect_id, "no_answer", TUE + timedelta(minutes=1))
     with Session(e) as s:
         assert s.get(Prospect, b.prospect_id).claimed_by == ""
-        release(s, prospect_id=a.prospect_id, rep="ann")
-        assert s.get(Prospect, a.prospect_id).claimed_by == ""
