@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dialer_tui.channels import StepChannel
+from dialer_tui.channels import is_call as channel_is_call
 
 Part = Literal["morning", "midday", "afternoon", "evening", "any"]
 PARTS_ORDER = ("morning", "midday", "afternoon", "evening")
@@ -189,6 +190,40 @@ def _label(local_start: datetime, part: str, local_now: datetime) -> str:
         return "today around midday" if part == "midday" else f"this {part}"
     day = "tomorrow" if days == 1 else local_start.strftime("%A")
     return f"{day} {when}".strip()
+
+
+def parts_called(cf: CadenceFile, touches: list[tuple[datetime, str]], zone: ZoneInfo
+                 ) -> list[str]:
+    """The parts of the day of the calls among `touches` ((started_at, channel), oldest first),
+    which the next call avoids (seed 004: vary the time of day)."""
+    return [cf.part_of(at.astimezone(zone)) for at, channel in touches if channel_is_call(channel)]
+
+
+def plan_after(cf: CadenceFile, *, step: int, first_touch_at: datetime, at: datetime,
+               zone: ZoneInfo, recent_parts: list[str], voicemail: bool
+               ) -> tuple[Planned | None, Planned | None]:
+    """The one planner of what follows a touch at `at` that moves the cadence to `step`: (the
+    next step, the call a promise made now names). The voicemail script reads the promise from
+    here and log_outcome records it from here, with the same inputs, so the slot spoken is the
+    slot recorded. `recent_parts` include the touch at `at` itself.
+
+    A voicemail keeps the prospect out for the rest of their day (seed 003: "give them a day or
+    so"); another unanswered call waits at least a couple of hours."""
+    day_end = rest_of_day(at, zone)
+    steps = cf.cadence.steps
+    is_call_step = step < len(steps) and steps[step].channel == "call"
+    not_before = day_end if voicemail else at + timedelta(hours=2)
+    planned = plan_step(cf, step_index=step, first_touch_at=first_touch_at, at=at, zone=zone,
+                        recent_parts=recent_parts, not_before=not_before if is_call_step else None)
+    if planned is None:
+        return None, None
+    if planned.is_call:
+        return planned, planned
+    call_index = next_call_index(cf, step)
+    promised = (plan_step(cf, step_index=call_index, first_touch_at=first_touch_at, at=at,
+                          zone=zone, recent_parts=recent_parts, not_before=day_end)
+                if call_index else None)
+    return planned, promised
 
 
 def next_call_index(cf: CadenceFile, after: int) -> int | None:

@@ -189,3 +189,11 @@ def playbook_problems(pb: Playbook) -> list[Problem]:
                        f"and the rep's placeholders")
             problems.append((loc, token, msg))
     return problems
+
+
+def promises(pb: Playbook, template_id: str) -> bool:
+    """Whether a voicemail left with this template promised the next attempt: its text names it
+    ({next_attempt}). No template (a touch logged from the command line) is taken at the rep's
+    word, as a voicemail that promised."""
+    text = pb.voicemails.get(template_id) if template_id else None
+    return text is None or "{next_attempt}" in text

@@ -11,11 +11,11 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import Session, col, select
 
-from dialer_tui.channels import is_call
 from dialer_tui.domain import calling_hours
-from dialer_tui.domain.cadence import next_call_index, plan_step, rest_of_day
+from dialer_tui.domain.cadence import parts_called, plan_after
 from dialer_tui.domain.outcomes import Outcome
 from dialer_tui.domain.phones import PhoneError, parse_phone
+from dialer_tui.domain.playbook import promises
 from dialer_tui.domain.when import WhenError, parse_when
 from dialer_tui.errors import InputError
 from dialer_tui.services.bundle import Bundle
@@ -213,9 +213,9 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
                              created_at=at))
         next_label = f"{local:%A %d %b %H:%M} ({zone.key})"
     elif disp.follow_up == "next_step":
-        next_label = _advance_cadence(session, bundle, prospect, touch, disp, zone, at)
-    if next_label and disp.promise:
-        touch.promised_label = next_label
+        next_label = _advance_cadence(session, bundle, prospect, touch, disp, zone, at,
+                                      promises=disp.promise and promises(bundle.playbook,
+                                                                         template_id))
     touch.undo_state = json.dumps(undo)
     session.add(touch)
     session.flush()
@@ -264,42 +264,33 @@ def _dnc_person(session: Session, prospect: Prospect, phones: list[PhoneNumber],
 
 
 def _advance_cadence(session: Session, bundle: Bundle, prospect: Prospect, touch: Touch,
-                     disp: Outcome, zone, at: datetime) -> str:
-    """Schedule the next cadence step; a voicemail also promises the next call."""
+                     disp: Outcome, zone, at: datetime, promises: bool) -> str:
+    """Schedule the next cadence step; a voicemail that promised the next call records it
+    (`promises`: the voicemail read says when, domain.playbook.promises)."""
     cf = bundle.cadences
     step = prospect.cadence_step + 1
     prospect.cadence_step = step
     recent = repo.touches_of(session, prospect_id=prospect.id, limit=3)  # type: ignore[arg-type]
-    parts = [cf.part_of(t.started_at.astimezone(zone)) for t in reversed(recent)
-             if is_call(t.channel)]
-    # A voicemail keeps the prospect out for the rest of their day (seed 003: "give them a day
-    # or so"); another unanswered call waits at least a couple of hours.
-    day_end = rest_of_day(at, zone)
-    not_before = day_end if disp.channel == "voicemail" else at + timedelta(hours=2)
     first = prospect.first_touch_at or at
-    planned = plan_step(cf, step_index=step, first_touch_at=first, at=at, zone=zone,
-                        recent_parts=parts, not_before=not_before if _is_call_step(cf, step)
-                        else None)
+    planned, promised = plan_after(
+        cf, step=step, first_touch_at=first, at=at, zone=zone, voicemail=disp.channel ==
+        "voicemail", recent_parts=parts_called(cf, [(t.started_at, t.channel)
+                                                    for t in reversed(recent)], zone))
     if planned is None:  # past the last step: seven-plus tries made, let it rest
         prospect.status = STATUS_UNRESPONSIVE
         prospect.recycle_at = at + timedelta(days=cf.unresponsive_recycle_days)
         return ""
     label = planned.label
-    if disp.promise:
-        call_index = step if planned.is_call else next_call_index(cf, step)
-        promised = planned if planned.is_call else (
-            plan_step(cf, step_index=call_index, first_touch_at=first, at=at, zone=zone,
-                      recent_parts=parts, not_before=day_end) if call_index else None)
-        if promised is not None:
-            session.add(FollowUp(prospect_id=prospect.id, kind=FU_PROMISE, channel="call",  # type: ignore[arg-type]
-                                 due_start=promised.due_start, due_end=promised.due_end,
-                                 step_index=promised.step_index, template_id=promised.template,
-                                 label=promised.day_label, owner=touch.rep, touch_id=touch.id,
-                                 created_at=at))
-            touch.promised_start = promised.due_start
-            label = promised.label
-            if promised.step_index == step:
-                return label
+    if promises and promised is not None:
+        session.add(FollowUp(prospect_id=prospect.id, kind=FU_PROMISE, channel="call",  # type: ignore[arg-type]
+                             due_start=promised.due_start, due_end=promised.due_end,
+                             step_index=promised.step_index, template_id=promised.template,
+                             label=promised.day_label, owner=touch.rep, touch_id=touch.id,
+                             created_at=at))
+        touch.promised_start = promised.due_start
+        touch.promised_label = label = promised.label
+        if promised.step_index == step:
+            return label
     if not _has_open_step(session, prospect.id, step):  # type: ignore[arg-type]
         session.add(FollowUp(prospect_id=prospect.id, kind=FU_CADENCE, channel=planned.channel,  # type: ignore[arg-type]
                              due_start=planned.due_start, due_end=planned.due_end,
@@ -307,11 +298,6 @@ def _advance_cadence(session: Session, bundle: Bundle, prospect: Prospect, touch
                              label=planned.day_label,
                              touch_id=touch.id, created_at=at))
     return label
-
-
-def _is_call_step(cf, step: int) -> bool:
-    steps = cf.cadence.steps
-    return step < len(steps) and steps[step].channel == "call"
 
 
 def _has_open_step(session: Session, prospect_id: int, step: int) -> bool:

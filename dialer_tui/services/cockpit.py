@@ -6,12 +6,12 @@ gets plain data back. The one-key outcome itself is services.calling.log_outcome
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, select
 
 from dialer_tui.domain import scripts
-from dialer_tui.domain.cadence import next_call_index, plan_step
+from dialer_tui.domain.cadence import parts_called, plan_after
 from dialer_tui.domain.phones import PhoneError, parse_phone
 from dialer_tui.services import queue as queue_service
 from dialer_tui.services import review
@@ -51,16 +51,15 @@ def script_values(bundle: Bundle, prospect: ProspectRow, next_attempt: str) -> d
 
 
 def _next_attempt(bundle: Bundle, d: review.Dossier, at: datetime) -> str:
-    """The label a promise voicemail left now would carry (same planning as log_outcome)."""
+    """What a voicemail left now would promise: the planner log_outcome records it with
+    (domain.cadence.plan_after), given the same touches, this voicemail at `at` included."""
     cf, p = bundle.cadences, d.prospect
-    idx = next_call_index(cf, p.cadence_step)
-    if idx is None:
-        return ""
-    local = at.astimezone(d.zone)
-    rest_of_day = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    planned = plan_step(cf, step_index=idx, first_touch_at=p.first_touch_at or at, at=at,
-                        zone=d.zone, recent_parts=[], not_before=rest_of_day)
-    return planned.label if planned else ""
+    touches = [(t.started_at, t.channel) for t in reversed(d.touches[:2])] + [(at, "voicemail")]
+    _planned, promised = plan_after(cf, step=p.cadence_step + 1,
+                                    first_touch_at=p.first_touch_at or at, at=at, zone=d.zone,
+                                    recent_parts=parts_called(cf, touches, d.zone),
+                                    voicemail=True)
+    return promised.label if promised else ""
 
 
 def load_view(session: Session, bundle: Bundle, *, prospect_id: int, at: datetime,

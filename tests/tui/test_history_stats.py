@@ -34,7 +34,7 @@ SCRIPT = [  # (first name, outcome, instant, extra log_outcome arguments)
      {"callback": "thu 9am", "objection_id": "send_info", "note": HOSTILE_NOTE}),
     ("Tom", "gatekeeper", utc(4, 14, 45), {"note": "asst Jen, ext 114"}),
     ("Alma", "do_not_call", utc(5, 15), {}),
-    ("Marcus", "meeting_booked", utc(5, 20), {"objection_id": "send_info"}),  # promise kept
+    ("Marcus", "meeting_booked", utc(5, 20), {"objection_id": "send_info"}),  # (value: no promise)
     ("Dana", "no_answer", utc(6, 14, 5), {}),  # callback returned; Wednesday's promise missed
 ]
 
@@ -185,7 +185,7 @@ Meetings                  1
 Voicemails                2
 Callbacks returned      1/1
 Dials / hour            0.8
-Promises kept           1/2
+Promises kept           0/1
 Promises missed           1
 Abandoned before 7        0"""
 
