@@ -170,6 +170,10 @@ class CockpitScreen(FirstFrameScreen):
         return [(key_label(keymap.get(b.id, b.key) if b.id else b.key), b.description,
                  b.id or "", b.action) for b in bindings]
 
+    @on(ScriptPane.ObjectionShown)
+    def _objection_shown(self, event: ScriptPane.ObjectionShown) -> None:
+        self.state.objections[event.prospect_id] = event.objection_id  # goes on the call's touch
+
     @on(BackgroundFailed)
     def _background_failed(self, event: BackgroundFailed) -> None:
         # A read that failed leaves what is on screen; the header says why (the database
@@ -420,7 +424,10 @@ class CockpitScreen(FirstFrameScreen):
             return
         app, who = self.dapp, self.cockpit.who()
         hold_until_painted(self.call_after_refresh)
-        result = self.cockpit.log(disp, callback=callback, referral=referral)
+        # What the voicemail stopwatch measured goes on the touch (the script pane resets it
+        # for the next prospect).
+        seconds = self.query_one(Stopwatch).seconds() if disp.channel == "voicemail" else None
+        result = self.cockpit.log(disp, callback=callback, referral=referral, duration_s=seconds)
         if isinstance(result, Refused):
             if callback is not None:  # ask again, saying what was wrong with the words
                 self._ask_callback(disp, result.said, callback)

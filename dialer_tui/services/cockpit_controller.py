@@ -51,6 +51,7 @@ class CockpitState:
     phone: str = ""  # E.164 the next dial and call outcome use: the one the dossier judged
     chosen: dict[int, str] = field(default_factory=dict)  # prospect -> number picked with `n`
     overrides: dict[int, str] = field(default_factory=dict)  # prospect -> why, dialled with D
+    objections: dict[int, str] = field(default_factory=dict)  # prospect -> answer last opened
     snoozed: dict[int, datetime] = field(default_factory=dict)  # prospect -> until
     skipped: list[int] = field(default_factory=list)  # oldest skip first
     views: dict[int, ProspectView] = field(default_factory=dict)  # newest last
@@ -270,7 +271,8 @@ class Cockpit:
                          lease_minutes=h.bundle.settings.lease_minutes)
 
     def log(self, disp: Outcome, *, callback: str | None = None,
-            referral: ReferralForm | None = None) -> OutcomeResult:
+            referral: ReferralForm | None = None, duration_s: int | None = None
+            ) -> OutcomeResult:
         """Commit the touch of the prospect on screen (about a millisecond: the screen calls
         this before it acknowledges and moves on, so an acknowledgement means the touch is
         stored). When the database cannot take it, the outcome goes to the local journal."""
@@ -289,7 +291,9 @@ class Cockpit:
                     template_id=script.voicemail_id if script and disp.channel == "voicemail"
                     else "",
                     value_prop_id=script.value_prop.persona if script and disp.connect else "",
-                    override=st.overrides.get(pid, "") if disp.is_call else "")
+                    override=st.overrides.get(pid, "") if disp.is_call else "",
+                    objection_id=st.objections.get(pid, "") if disp.is_call else "",
+                    duration_s=duration_s if disp.is_call else None)
         try:
             with self._writer() as s:
                 logged = log_outcome(s, h.bundle, prospect_id=pid, **what)
@@ -338,6 +342,7 @@ class Cockpit:
         the number again."""
         if disp.is_call:
             self.state.overrides.pop(pid, None)
+            self.state.objections.pop(pid, None)
         self.state.chosen.pop(pid, None)
 
     def undo(self) -> Undo | str | None:

@@ -39,6 +39,8 @@ class Pending:
     template_id: str = ""
     value_prop_id: str = ""
     override: str = ""
+    objection_id: str = ""
+    duration_s: int | None = None
 
     @staticmethod
     def new_id() -> str:
@@ -98,7 +100,8 @@ class Journal:
                                     phone=entry.phone, callback=entry.callback, rep=entry.rep,
                                     template_id=entry.template_id,
                                     value_prop_id=entry.value_prop_id,
-                                    override=entry.override, client_id=entry.client_id)
+                                    override=entry.override, objection_id=entry.objection_id,
+                                    duration_s=entry.duration_s, client_id=entry.client_id)
             except OutcomeError as exc:
                 # The prospect or number went away meanwhile: it cannot be written, and it is
                 # not thrown away either, but set aside beside the journal for a person to see.

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -63,6 +64,11 @@ class Stopwatch(Static):
                 self._timer.pause()
         self._paint()
 
+    def seconds(self) -> int | None:
+        """What it measured (still running: so far), or None if it was not started."""
+        elapsed = time.monotonic() - self.started if self.started is not None else self.elapsed
+        return round(elapsed) if elapsed > 0 else None
+
     def reset(self) -> None:
         if self.started is None and self.elapsed == 0.0:
             return  # already at 0:00: nothing to repaint
@@ -86,7 +92,16 @@ class Stopwatch(Static):
 
 
 class ScriptPane(VerticalScroll):
-    """Shows the Script of a ProspectView; the objection filter narrows as the rep types."""
+    """Shows the Script of a ProspectView; the objection filter narrows as the rep types. Each
+    prospect opens at the top (opener, voicemail, stopwatch), with no answer left over from the
+    one before."""
+
+    class ObjectionShown(Message):
+        """The rep opened this objection's answer for this prospect (it goes on the touch)."""
+
+        def __init__(self, prospect_id: int, objection_id: str) -> None:
+            super().__init__()
+            self.prospect_id, self.objection_id = prospect_id, objection_id
 
     def __init__(self, playbook: object, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -110,12 +125,13 @@ class ScriptPane(VerticalScroll):
             (view, self._part("top").prepare(top), self._part("rest").prepare(rest))]
 
     def show(self, view: ProspectView) -> None:
+        if self.view is None or self.view.prospect_id != view.prospect_id:
+            self._new_prospect()
         self.view = view
         ready = next((r for r in self._ready if r[0] is view), None)
         top, rest = (ready[1], ready[2]) if ready else self._texts(view)
         self._part("top").show(top)
         self._part("rest").show(rest)
-        self.query_one(Stopwatch).reset()
         self._filter(self.query_one("#objection-filter", Input).value)
 
     def _part(self, name: str) -> PreStatic:
@@ -145,6 +161,12 @@ class ScriptPane(VerticalScroll):
             rest.append("missing: " + ", ".join(m.replace("_", " ") for m in sc.missing) + "\n",
                         style="yellow")
         return top, rest
+
+    def _new_prospect(self) -> None:
+        self.query_one(Stopwatch).reset()
+        self.query_one("#objection-filter", Input).value = ""
+        self.query_one("#objection-answer", Static).update(Text(""))
+        self.scroll_home(animate=False)
 
     def clear_view(self) -> None:
         self.view = None
@@ -185,6 +207,7 @@ class ScriptPane(VerticalScroll):
         answer = self.query_one("#objection-answer", Static)
         answer.update(out)
         self.scroll_to_widget(answer, animate=False)
+        self.post_message(self.ObjectionShown(self.view.prospect_id, obj.id))
 
     @on(Input.Changed, "#objection-filter")
     def _changed(self, event: Input.Changed) -> None:
