@@ -114,7 +114,7 @@ def cmd_demo(args) -> int:
 
     pause_gc()  # until the first frame (DialerApp.started); see gc_pause.py
     from dialer_tui.services.bundle import load_bundle
-    from dialer_tui.services.demo import demo_bundle, seed_demo
+    from dialer_tui.services.demo import demo_bundle, demo_rep, seed_demo
     from dialer_tui.store.engine import demo_db_path, make_engine
 
     bundle = demo_bundle(load_bundle(_cfg(args)))
@@ -128,8 +128,7 @@ def cmd_demo(args) -> int:
         return EXIT_OK
     from dialer_tui.app import DialerApp
 
-    return _run_app(DialerApp(engine=engine, bundle=bundle,
-                              rep=bundle.settings.rep_name or "demo"))
+    return _run_app(DialerApp(engine=engine, bundle=bundle, rep=demo_rep(bundle)))
 
 
 def _run_app(app) -> int:

@@ -39,9 +39,16 @@ DEMO_REP = {"rep_name": "Sam Rivera", "rep_company": "Northwind Supply",
 
 
 def demo_bundle(bundle: Bundle) -> Bundle:
-    """The bundle with a demo rep filled in where the user's settings leave it empty."""
+    """The bundle with a demo rep filled in where the user's settings leave it empty. One rep
+    works the demo list: every callback in it is theirs to see, whoever seeded it."""
     missing = {k: v for k, v in DEMO_REP.items() if not getattr(bundle.settings, k)}
-    return replace(bundle, settings=bundle.settings.model_copy(update=missing))
+    return replace(bundle, settings=bundle.settings.model_copy(
+        update={**missing, "callbacks_mine_only": False}))
+
+
+def demo_rep(bundle: Bundle) -> str:
+    """The rep the demo opens as, and seeds its history as."""
+    return bundle.settings.rep_name or "demo"
 
 
 def _business_days_ago(now: datetime, days: int) -> datetime:
@@ -79,7 +86,7 @@ def seed_demo(engine: Engine, bundle: Bundle, *, now: datetime, seed: int = 7) -
                     continue
                 try:
                     log_outcome(s, bundle, prospect_id=pid, outcome=outcome, at=at, note=note,  # type: ignore[arg-type]
-                                callback=callback, rep="demo")
+                                callback=callback, rep=demo_rep(bundle))
                 except OutcomeError:
                     continue  # e.g. an email-only demo prospect: skip that step
     return result.imported
