@@ -27,6 +27,7 @@ class QueueItem:
     detail: str  # "promised Thursday morning", "step 3: email"
     due_at: datetime | None
     verdict: Verdict
+    missed: bool = False  # a promise or callback whose window has passed: call, and say sorry
 
     @property
     def local_time(self) -> datetime:

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from dialer_tui.services import review
 from dialer_tui.services.bundle import Bundle
-from dialer_tui.services.rows import DncRow, FollowUpRow, TouchRow
+from dialer_tui.services.rows import DncRow, FollowUpRow, TouchRow, is_missed
 from dialer_tui.store import repo
 from dialer_tui.store.models import (
     FU_CALLBACK,
@@ -42,9 +42,8 @@ class HistoryHead:
 
 def follow_up_status(fu: FollowUp, now: datetime) -> str:
     """A promise is kept when a call closed it inside its window (as services.stats counts it)."""
-    due = fu.due_end or fu.due_start
     if fu.status == FU_OPEN:
-        if due >= now:
+        if not is_missed(fu.kind, fu.due_start, fu.due_end, now):
             return "open"
         return "missed" if fu.kind == FU_PROMISE else "overdue"
     if fu.status == FU_DONE:

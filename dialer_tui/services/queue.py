@@ -22,6 +22,7 @@ from dialer_tui.domain.queue_item import QueueItem
 from dialer_tui.domain.regions import get_zone
 from dialer_tui.services.bundle import Bundle
 from dialer_tui.services.gate import check_dial, judge_person
+from dialer_tui.services.rows import is_missed
 from dialer_tui.services.targets import person_area_codes, pick_number
 from dialer_tui.store import repo
 from dialer_tui.store.engine import reader
@@ -222,12 +223,12 @@ def _page_items(session: Session, bundle: Bundle, page: list[_Candidate], at: da
             verdict = verdicts(prospect, phone, numbers, calls)
             if not verdict.callable:
                 continue
-        items.append(_item(prospect, fu, phone, verdict))
+        items.append(_item(prospect, fu, phone, verdict, at))
     return items
 
 
 def _item(prospect: _Candidate, fu: repo.DueFollowUp | None, phone: repo.DialableNumber | None,
-          verdict: Verdict) -> QueueItem:
+          verdict: Verdict, at: datetime) -> QueueItem:
     channel = fu.channel if fu is not None else "call"
     reason = RANK_NAMES[RANK_OF_KIND[fu.kind]] if fu is not None else RANK_NAMES.get(
         prospect.queue_rank, "new")
@@ -237,10 +238,13 @@ def _item(prospect: _Candidate, fu: repo.DueFollowUp | None, phone: repo.Dialabl
                   }.get(fu.kind, f"step {(fu.step_index or 0) + 1}: {fu.channel}")
     elif prospect.queue_rank == RANK_CALLBACK:
         detail = "callback"
+    missed = fu is not None and is_missed(fu.kind, fu.due_start, fu.due_end, at)
+    if missed:
+        detail = f"MISSED: {detail}"
     name = f"{prospect.first_name} {prospect.last_name}".strip()  # Prospect.name
     return QueueItem(prospect.id, name, prospect.company, phone.e164 if phone else "",
                      phone.id if phone else None, phone.kind if phone else "", channel, reason,
-                     detail, prospect.queue_due_at, verdict)
+                     detail, prospect.queue_due_at, verdict, missed)
 
 
 @dataclass

@@ -15,7 +15,14 @@ from dialer_tui.clock import local_zone
 from dialer_tui.domain.cadence import MIN_ATTEMPTS
 from dialer_tui.domain.phones import display, normalise_query
 from dialer_tui.services.bundle import Bundle
-from dialer_tui.services.rows import DncRow, FollowUpRow, PhoneRow, ProspectRow, TouchRow
+from dialer_tui.services.rows import (
+    DncRow,
+    FollowUpRow,
+    PhoneRow,
+    ProspectRow,
+    TouchRow,
+    is_missed,
+)
 from dialer_tui.services.targets import zone_of
 from dialer_tui.store import repo
 from dialer_tui.store.models import (
@@ -103,7 +110,9 @@ def dossier(session: Session, bundle: Bundle, *, prospect_id: int, at: datetime,
                 if prospect.referrer_prospect_id else None)
     d = Dossier(ProspectRow.of(prospect), tuple(PhoneRow.of(p) for p in phones),
                 tuple(TouchRow.of(t) for t in touches), total,
-                tuple(FollowUpRow.of(f) for f in fus), tuple(DncRow.of(e) for e in dnc),
+                tuple(FollowUpRow.of(f, "missed" if is_missed(f.kind, f.due_start, f.due_end, at)
+                                      else "") for f in fus),
+                tuple(DncRow.of(e) for e in dnc),
                 zone_of(bundle.rules, prospect, phones[0] if phones else None),
                 ProspectRow.of(referrer) if referrer is not None else None)
     return replace(d, brief=tuple(brief(d, bundle, at)))

@@ -9,7 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from dialer_tui.store.models import DncEntry, FollowUp, PhoneNumber, Prospect, Touch
+from dialer_tui.store.models import (
+    FU_CALLBACK,
+    FU_PROMISE,
+    DncEntry,
+    FollowUp,
+    PhoneNumber,
+    Prospect,
+    Touch,
+)
+
+
+def is_missed(kind: str, due_start: datetime, due_end: datetime | None, at: datetime) -> bool:
+    """An open promise or callback whose window has passed by `at` (its start, when it has no
+    end): the queue flags it, the dossier says so, history calls it missed or overdue."""
+    return kind in (FU_PROMISE, FU_CALLBACK) and (due_end or due_start) < at
 
 
 @dataclass(frozen=True)

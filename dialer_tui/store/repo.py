@@ -238,11 +238,13 @@ class DueFollowUp(NamedTuple):
     step_index: int | None
     label: str
     owner: str
+    due_end: datetime | None
 
 
 _DUE_FOLLOW_UPS = (
     select(FollowUp.prospect_id, FollowUp.kind, FollowUp.channel,  # type: ignore[call-overload]
-           FollowUp.due_start, FollowUp.step_index, FollowUp.label, FollowUp.owner)
+           FollowUp.due_start, FollowUp.step_index, FollowUp.label, FollowUp.owner,
+           FollowUp.due_end)
     .where(col(FollowUp.prospect_id).in_(_ids()), follow_up_is_open(),
            FollowUp.due_start <= bindparam("at", type_=UTCDateTime())))
 

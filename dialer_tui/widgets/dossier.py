@@ -177,7 +177,10 @@ class DossierPane(VerticalScroll):
         for fu in d.follow_ups:
             local = fu.due_start.astimezone(d.zone)
             kind = {FU_PROMISE: "promised", FU_CALLBACK: "callback"}.get(fu.kind, fu.channel)
-            out.append(f"next: {kind} {local:%a %d %b %H:%M} ", style="yellow")
+            if fu.status == "missed":  # its window has passed: own it on the call
+                out.append(f"MISSED: {kind} {local:%a %d %b %H:%M} ", style="bold red")
+            else:
+                out.append(f"next: {kind} {local:%a %d %b %H:%M} ", style="yellow")
             out.append(safe.one_line(fu.label) + "\n")
         if p.research_notes:
             out.append("\nresearch\n", style="bold underline")

@@ -103,8 +103,8 @@ class QueueList(ScrollView, can_focus=True):
     def _row_of(item: QueueItem, now: datetime) -> tuple:
         """What a row shows, as plain values (rows are rendered again only when this changes)."""
         local = now.astimezone(item.local_time.tzinfo) if item.local_time.tzinfo else now
-        return (item.reason, f"{local:%H:%M}", item.name or item.company, item.phone,
-                item.channel)
+        return (item.reason + ("!" if item.missed else ""), f"{local:%H:%M}",
+                item.name or item.company, item.phone, item.channel)
 
     @staticmethod
     def _cells_of(row: tuple) -> tuple[Text, ...]:
@@ -113,7 +113,8 @@ class QueueList(ScrollView, can_focus=True):
                   Text(CHANNEL_LABEL.get(channel, channel), style="italic"))
         name = safe.line(name_text)
         name.truncate(15, overflow="ellipsis")  # one blank cell before the number
-        return (Text(" " + reason, style=REASON_STYLE.get(reason, "")), Text(local), name,
+        style = "bold red" if reason.endswith("!") else REASON_STYLE.get(reason, "")
+        return (Text(" " + reason, style=style), Text(local), name,
                 number)
 
     def _set_row(self, item: QueueItem, now: datetime) -> None:

@@ -75,3 +75,27 @@ def test_a_voicemail_logged_without_a_script_is_taken_as_promised(engine, bundle
     pid = make_prospect(first="Cy", numbers=[("212-736-5002", "direct")], at=MON)
     _leave_voicemail(engine, bundle, pid, MON, "")  # `dialer-tui log ID left_voicemail`
     assert len(_promises(engine, pid)) == 1
+
+
+def test_a_missed_promise_is_flagged_in_the_queue_and_the_dossier(engine, bundle, make_prospect):
+    from dialer_tui.services.queue import build_queue
+    from dialer_tui.services.review import dossier
+    from dialer_tui.widgets.queue_list import QueueList
+
+    pid = make_prospect(first="Di", numbers=[("212-736-5003", "direct")], at=MON)
+    _leave_voicemail(engine, bundle, pid, MON, "")  # a promise for a later day
+    [promise] = _promises(engine, pid)
+    on_time = promise.due_start + timedelta(minutes=5)
+    late = (promise.due_end or promise.due_start) + timedelta(days=17)
+    late = late.replace(hour=15)  # a weekday afternoon in New York, 17 days on
+    while late.weekday() >= 5:
+        late += timedelta(days=1)
+    with Session(engine, expire_on_commit=False) as s:
+        [item] = [it for it in build_queue(s, bundle, at=on_time, limit=10) if it.prospect_id == pid]
+        assert item.reason == "promised" and not item.missed
+        [item] = [it for it in build_queue(s, bundle, at=late, limit=10) if it.prospect_id == pid]
+        assert item.missed and item.detail.startswith("MISSED: promised")
+        assert QueueList._row_of(item, late)[0] == "promised!"
+        d = dossier(s, bundle, prospect_id=pid, at=late)
+        assert d is not None and [f.status for f in d.follow_ups if f.kind == "promise"] == [
+            "missed"]
