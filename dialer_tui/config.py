@@ -66,6 +66,10 @@ def find_file(name: str, cfg_dir: Path | None) -> Path:
                 return cfg_dir
         elif (cfg_dir / name).is_file():
             return cfg_dir / name
+        elif os.path.lexists(cfg_dir / name):  # a folder, FIFO, device, dangling or looping
+            # link where the rep's file should be: the shipped one in its place would drop the
+            # rep's rules without a word (as settings_path says for settings.yaml)
+            raise ConfigError(cfg_dir / name, f"{name} is not a readable regular file")
     return DATA_DIR / name
 
 
@@ -137,9 +141,34 @@ def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
                           "character; remove it)", line=line, column=column) from None
     except yaml.YAMLError as exc:
         raise ConfigError(path, f"YAML error: {' '.join(str(exc).split())}") from None
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+        # PyYAML's constructors raise plain exceptions for a value that looks like its type but
+        # is not one: "2026-02-30" (a date), "!!int x", "!!timestamp x", 5,000 digits.
+        raise _unbuildable(path, text, exc) from None
     finally:
         loader.dispose()
     return data, node
+
+
+def _unbuildable(path: Path, text: str, exc: BaseException) -> ConfigError:
+    """A ConfigError at the value a PyYAML constructor could not build: the innermost frame of
+    the failure that holds a `node` (every constructor takes the node it builds)."""
+    node, tb = None, exc.__traceback__
+    while tb is not None:
+        found = tb.tb_frame.f_locals.get("node")
+        node = found if isinstance(found, yaml.Node) else node
+        tb = tb.tb_next
+    if node is None:
+        return ConfigError(path, f"YAML value that cannot be read ({type(exc).__name__})")
+    kind = node.tag.rpartition(":")[2]  # tag:yaml.org,2002:timestamp -> timestamp
+    kind = {"timestamp": "date or time", "int": "whole number", "float": "number",
+            "bool": "true or false"}.get(kind, kind or "value")
+    value = node.value if isinstance(node.value, str) else ""
+    shown = repr(value[:40]) + ("..." if len(value) > 40 else "")
+    mark = node.start_mark
+    return ConfigError(path, f"{shown} is not a valid {kind}; put it in quotes to keep it as "
+                       "text", line=mark.line + 1, column=mark.column + 1,
+                       key=_key_before(text, mark))
 
 
 def _line_col(text: str, position: int) -> tuple[int, int]:
@@ -187,14 +216,16 @@ def load_model(path: Path, model: type[M], *, empty_ok: bool = False) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         # A misspelt key shows up twice (unknown key + missing field): name the typo first.
-        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        # (errors() built once, without URLs or inputs: a 100,000-key file has as many)
+        errors = sorted(exc.errors(include_url=False, include_input=False),
+                        key=lambda e: e["type"] != "extra_forbidden")
         err = errors[0]
         loc = tuple(err["loc"])
         target = _node_at(node, loc)
         line = target.start_mark.line + 1 if target is not None else None
         col = target.start_mark.column + 1 if target is not None else None
         key = ".".join(str(p) for p in loc)
-        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise ConfigError(path, err["msg"] + more, line=line, column=col, key=key) from None
 
 

@@ -55,7 +55,9 @@ def _hhmm(value: str) -> time:
 class CadenceFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     default: str
-    unresponsive_recycle_days: int = Field(default=60, ge=1)
+    # at most ten years, as an outcome's recycle_days: the recycle date must stay a date
+    # (3,000,000 days passed check, then OverflowError once a prospect ran out of steps)
+    unresponsive_recycle_days: int = Field(default=60, ge=1, le=3650)
     parts_of_day: dict[str, tuple[str, str]]
     cadences: dict[str, Cadence]
 
