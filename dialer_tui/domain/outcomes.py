@@ -112,6 +112,12 @@ class Dispositions(BaseModel):
     def names(self) -> list[str]:
         return [o.name for o in self.outcomes]
 
+    def words(self, name: str) -> str:
+        """How a stored outcome reads to a rep: its short label, or the id in words when the
+        file no longer has it ("left_voicemail" never reaches the screen)."""
+        o = self.get(name)
+        return o.short_label if o is not None else name.replace("_", " ")
+
     def names_where(self, test: Callable[[Outcome], bool]) -> tuple[str, ...]:
         """The names of the outcomes that pass `test` (what a query over touches matches)."""
         return tuple(o.name for o in self.outcomes if test(o))

@@ -130,7 +130,7 @@ class CockpitScreen(FirstFrameScreen):
         yield Static(Text(WELCOME), id="welcome")
         with Horizontal(id="panes"):
             yield QueueList(id="queue")
-            yield DossierPane(id="dossier")
+            yield DossierPane(bundle.dispositions, id="dossier")
             yield ScriptPane(bundle.playbook, id="script")
         yield OutcomeBar(bundle.dispositions, dict(bundle.settings.keys), id="outcome")
         yield CockpitFooter()

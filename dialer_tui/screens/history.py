@@ -96,7 +96,7 @@ def row_cells(t: TouchRow, rep_zone: tzinfo, zone: ZoneInfo, dispositions: Dispo
               ) -> list[Text]:
     mine, theirs = t.started_at.astimezone(rep_zone), t.started_at.astimezone(zone)
     o = dispositions.get(t.outcome)  # its words and colour (None: no longer in the file)
-    outcome = safe.line(o.short_label, o.style) if o else safe.line(t.outcome.replace("_", " "))
+    outcome = safe.line(dispositions.words(t.outcome), o.style if o else "")
     if t.compliance:  # a call outside the rules: flagged here, said in full under the table
         outcome.append(" !", style="bold red")
     return [Text(f"{mine:%Y-%m-%d %H:%M}"), Text(f"{theirs:%a %H:%M}"),

@@ -127,7 +127,7 @@ def brief(d: Dossier, bundle: Bundle, at: datetime) -> list[str]:
                     if p.first_touch_at else ", never touched"))
     for t in d.touches[:3]:
         local = t.started_at.astimezone(zone)
-        lines.append(f"{local:%a %d %b %H:%M} {t.channel} {t.outcome}"
+        lines.append(f"{local:%a %d %b %H:%M} {bundle.dispositions.words(t.outcome)}"
                      + (f" - {t.note}" if t.note else ""))
     objection = next((t for t in d.touches if t.objection), None)
     if objection:

@@ -42,8 +42,9 @@ def phone_state(p: PhoneRow, dnc: set[str]) -> tuple[str, str]:
 class DossierPane(VerticalScroll):
     """Shows one ProspectView; `phone_e164` marks the number the next dial and outcome use."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, dispositions: Dispositions, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.dispositions = dispositions  # the words of each outcome in the history lines
         self.view: ProspectView | None = None
         self.phone_e164 = ""
         # Rendered ahead (see prepare): (view, key) -> (head, body)
@@ -171,9 +172,9 @@ class DossierPane(VerticalScroll):
             out.append(safe.one_line(name + (f" ({company})" if company else "")) + "\n",
                        style="bold")
         out.append("\n")
-        first = (f", {(now - p.first_touch_at).days} days since first touch"
-                 if p.first_touch_at else ", never touched")
-        out.append(f"attempt {p.attempts + 1} of {max(7, p.attempts + 1)}{first}\n", style="bold")
+        brief = list(d.brief)
+        if brief:  # its first line is the attempt count (review.brief): shown here, once
+            out.append(safe.one_line(brief.pop(0)) + "\n", style="bold")
         for fu in d.follow_ups:
             local = fu.due_start.astimezone(d.zone)
             kind = {FU_PROMISE: "promised", FU_CALLBACK: "callback"}.get(fu.kind, fu.channel)
@@ -185,9 +186,9 @@ class DossierPane(VerticalScroll):
         if p.research_notes:
             out.append("\nresearch\n", style="bold underline")
             out.append(safe.clean(p.research_notes).rstrip() + "\n")
-        if d.brief:
+        if brief:
             out.append("\nbrief\n", style="bold underline")
-            for b in d.brief:
+            for b in brief:
                 out.append("- " + safe.one_line(b) + "\n")
         vm = next((t for t in d.touches if t.channel == "voicemail"), None)
         if vm is not None:
@@ -202,7 +203,7 @@ class DossierPane(VerticalScroll):
         for t in d.touches[:HISTORY_SHOWN]:
             mine, theirs = t.started_at.astimezone(rep_zone), t.started_at.astimezone(d.zone)
             out.append(f"{mine:%d %b %H:%M} (their {theirs:%H:%M}) ", style="dim")
-            out.append(f"{t.channel} {t.outcome} ")
+            out.append(f"{self.dispositions.words(t.outcome)} ")
             if t.phone:
                 out.append(t.phone + " ", style="dim")
             if t.note:

@@ -80,9 +80,9 @@ async def test_h_opens_history_with_brief_rows_follow_ups_and_dnc(scripted, engi
         assert screen.head is not None
         assert screen.head.brief == [
             "attempt 5 of 7, 3 days since first touch",
-            "Thu 06 Mar 09:05 call no_answer",
-            f"Tue 04 Mar 09:00 call callback_requested - {HOSTILE_NOTE}",
-            "Mon 03 Mar 13:00 voicemail left_voicemail",
+            "Thu 06 Mar 09:05 no answer",
+            f"Tue 04 Mar 09:00 callback - {HOSTILE_NOTE}",
+            "Mon 03 Mar 13:00 voicemail",
             "last objection heard: send info",
             "1 voicemail left this week",
             "connected before on +1 305-555-0101 in the morning",
