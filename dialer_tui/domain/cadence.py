@@ -21,6 +21,10 @@ from dialer_tui.channels import is_call as channel_is_call
 Part = Literal["morning", "midday", "afternoon", "evening", "any"]
 PARTS_ORDER = ("morning", "midday", "afternoon", "evening")
 MIN_ATTEMPTS = 7  # seed 003: don't give up until you've tried at least 7 times
+# Seed 004: "don't ... try again in an hour". The planner keeps another unanswered call at least
+# this far away, and services.calling takes a call logged sooner than this after the last
+# attempt as a re-dial of that attempt (it does not advance the cadence): one spacing for both.
+ATTEMPT_SPACING = timedelta(hours=2)
 
 
 class Step(BaseModel):
@@ -210,11 +214,11 @@ def plan_after(cf: CadenceFile, *, step: int, first_touch_at: datetime, at: date
     slot recorded. `recent_parts` include the touch at `at` itself.
 
     A voicemail keeps the prospect out for the rest of their day (seed 003: "give them a day or
-    so"); another unanswered call waits at least a couple of hours."""
+    so"); another unanswered call waits at least ATTEMPT_SPACING."""
     day_end = rest_of_day(at, zone)
     steps = cf.cadence.steps
     is_call_step = step < len(steps) and steps[step].channel == "call"
-    not_before = day_end if voicemail else at + timedelta(hours=2)
+    not_before = day_end if voicemail else at + ATTEMPT_SPACING
     planned = plan_step(cf, step_index=step, first_touch_at=first_touch_at, at=at, zone=zone,
                         recent_parts=recent_parts, not_before=not_before if is_call_step else None)
     if planned is None:

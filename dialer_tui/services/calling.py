@@ -9,10 +9,12 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import true
 from sqlmodel import Session, col, select
 
+from dialer_tui.channels import CALL_CHANNELS
 from dialer_tui.domain import calling_hours
-from dialer_tui.domain.cadence import parts_called, plan_after
+from dialer_tui.domain.cadence import ATTEMPT_SPACING, parts_called, plan_after
 from dialer_tui.domain.outcomes import Outcome
 from dialer_tui.domain.phones import PhoneError, parse_phone
 from dialer_tui.domain.playbook import promises
@@ -109,6 +111,33 @@ def _call_compliance(session: Session, bundle: Bundle, prospect: Prospect,
     return text
 
 
+def _is_redial(session: Session, bundle: Bundle, prospect_id: int, disp: Outcome,
+               at: datetime) -> bool:
+    """A call that would advance the cadence, logged within ATTEMPT_SPACING of the last counted
+    call attempt that did (four no-answers in two minutes are one attempt, not four): the plan
+    that attempt made stands. A voicemail is never one: the prospect hears it, it promises the
+    next call (the script says which) and keeps them out for the day, so it plans afresh."""
+    if disp.follow_up != "next_step" or disp.channel != "call":
+        return False
+    last = session.exec(select(Touch.outcome).where(
+        Touch.prospect_id == prospect_id, col(Touch.channel).in_(CALL_CHANNELS),
+        Touch.counts_attempt == true(),
+        Touch.started_at > at - ATTEMPT_SPACING, Touch.started_at <= at)
+        .order_by(col(Touch.started_at).desc()).limit(1)).first()
+    if last is None:
+        return False
+    # After a callback request (or another outcome that plans nothing) this call is the one the
+    # prospect asked for, or starts the cadence: it counts.
+    before = bundle.dispositions.get(last)
+    return before is not None and before.follow_up == "next_step"
+
+
+def _plan_stands(session: Session, prospect_id: int) -> str:
+    fu = next(iter(repo.open_follow_ups(session, prospect_id=prospect_id)), None)
+    return f"re-dial: the plan stands ({fu.label})" if fu and fu.label else \
+        "re-dial: the plan stands"
+
+
 def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: str,
                 at: datetime, phone: str | None = None, note: str = "",
                 callback: str | None = None, rep: str = "", template_id: str = "",
@@ -131,6 +160,7 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
     usable = dialable(phones, dnc)
     number = _phone_for(session, bundle, prospect, phones, usable, phone, disp)
     zone = zone_of(bundle.rules, prospect, number)
+    redial = _is_redial(session, bundle, prospect_id, disp, at)
     warnings: list[str] = []
     compliance = ""
     if disp.is_call:
@@ -165,8 +195,9 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
     touch = Touch(prospect_id=prospect_id, phone_id=number.id if number else None,
                   phone_e164=number.e164 if number else "", channel=disp.channel,
                   outcome=disp.name, started_at=at, duration_s=duration_s, note=note,
-                  counts_attempt=disp.attempt, connected=disp.connect, template_id=template_id,
-                  value_prop_id=value_prop_id, objection_id=objection_id, rep=rep,
+                  counts_attempt=disp.attempt and not redial, connected=disp.connect,
+                  template_id=template_id, value_prop_id=value_prop_id,
+                  objection_id=objection_id, rep=rep,
                   compliance=compliance, client_id=client_id)
     session.add(touch)
     session.flush()
@@ -176,11 +207,12 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
         # Recycled: a fresh cycle of the cadence starts with this touch.
         prospect.status, prospect.recycle_at = STATUS_WORKING, None
         prospect.cadence_step, prospect.first_touch_at = 0, at
-    _close_follow_ups(session, prospect_id, touch, disp, at)
-    if disp.attempt:
+    if not redial:  # a re-dial completes nothing: what was due was closed by the attempt
+        _close_follow_ups(session, prospect_id, touch, disp, at)
+    if touch.counts_attempt:
         prospect.attempts += 1
     prospect.first_touch_at = prospect.first_touch_at or at
-    if disp.is_call:
+    if disp.is_call and not redial:
         prospect.last_attempt_at = at
     if prospect.status == STATUS_NEW:
         prospect.status = STATUS_WORKING
@@ -212,6 +244,8 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
                              label=f"{local:%A %H:%M}", owner=rep, touch_id=touch.id,
                              created_at=at))
         next_label = f"{local:%A %d %b %H:%M} ({zone.key})"
+    elif redial:
+        next_label = _plan_stands(session, prospect_id)
     elif disp.follow_up == "next_step":
         next_label = _advance_cadence(session, bundle, prospect, touch, disp, zone, at,
                                       promises=disp.promise and promises(bundle.playbook,
