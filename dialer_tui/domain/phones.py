@@ -6,6 +6,8 @@ Uses phonenumbers' metadata and its time-zone mapper; never its geocoder (+100 M
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
@@ -160,6 +162,17 @@ def display(e164: str, extension: str = "") -> str:
 def area_code(e164: str) -> str:
     """The NANP area code of a +1 number, else ''."""
     return e164[2:5] if e164.startswith("+1") and len(e164) == 12 else ""
+
+
+def typing_region(country: str, on_file: Iterable[str], default: str) -> str:
+    """The country a number typed for a person is read in: "020 7946 0123" added to a London
+    prospect is +44 20 7946 0123, not a US number. Their country; else the country most of
+    their numbers on file (E.164) are in, as a list without a country column still says where
+    they are; else `default` (the settings' region). A number typed with its + wins anyway."""
+    if country.strip():
+        return country.strip().upper()
+    found = Counter(r for e164 in on_file if (r := region_of(e164)))
+    return found.most_common(1)[0][0] if found else default
 
 
 @lru_cache(maxsize=65536)

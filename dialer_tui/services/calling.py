@@ -16,7 +16,7 @@ from dialer_tui.channels import CALL_CHANNELS
 from dialer_tui.domain import calling_hours
 from dialer_tui.domain.cadence import ATTEMPT_SPACING, parts_called, plan_after
 from dialer_tui.domain.outcomes import Outcome
-from dialer_tui.domain.phones import PhoneError, parse_phone
+from dialer_tui.domain.phones import PhoneError, parse_phone, typing_region
 from dialer_tui.domain.playbook import promises
 from dialer_tui.domain.when import WhenError, parse_when
 from dialer_tui.errors import InputError
@@ -82,7 +82,9 @@ def _phone_for(session: Session, bundle: Bundle, prospect: Prospect, phones: lis
                ) -> PhoneNumber | None:
     if phone_text:
         try:
-            e164 = parse_phone(phone_text, prospect.country or bundle.settings.region).e164
+            region = typing_region(prospect.country, (p.e164 for p in phones),
+                                   bundle.settings.region)
+            e164 = parse_phone(phone_text, region).e164
         except PhoneError as exc:
             raise OutcomeError(f"--phone {phone_text!r}: {exc}") from None
         match = next((p for p in phones if p.e164 == e164), None)

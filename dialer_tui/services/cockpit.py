@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from dialer_tui.domain import scripts
 from dialer_tui.domain.cadence import parts_called, plan_after
-from dialer_tui.domain.phones import PhoneError, parse_phone
+from dialer_tui.domain.phones import PhoneError, parse_phone, typing_region
 from dialer_tui.services import queue as queue_service
 from dialer_tui.services import review
 from dialer_tui.services.bundle import Bundle
@@ -114,11 +114,14 @@ def set_research_notes(session: Session, *, prospect_id: int, text: str, at: dat
 
 def add_phone(session: Session, *, prospect_id: int, raw: str, region: str, kind: str = "",
               note: str = "", at: datetime) -> PhoneNumber:
-    """Save a typed number (any format) for a prospect; PhoneError says why it cannot be used."""
+    """Save a typed number (any format) for a prospect, read in their country (`region`: the
+    settings' region, when neither their country nor their numbers say one); PhoneError says
+    why it cannot be used."""
     prospect = session.get(Prospect, prospect_id)
     if prospect is None:
         raise LookupError(f"no prospect with id {prospect_id}")
-    parsed = parse_phone(raw, prospect.country or region)
+    on_file = session.exec(select(PhoneNumber.e164).where(PhoneNumber.prospect_id == prospect_id))
+    parsed = parse_phone(raw, typing_region(prospect.country, on_file, region))
     if not parsed.valid:
         raise PhoneError(f"{parsed.e164} is not an assigned number")
     existing = session.exec(select(PhoneNumber).where(PhoneNumber.prospect_id == prospect_id,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from dialer_tui.domain.phones import PhoneError, parse_phone
+from dialer_tui.domain.phones import PhoneError, parse_phone, typing_region
 from dialer_tui.domain.referral import ReferralForm
 from dialer_tui.services.csv_headers import name_key, split_name
 from dialer_tui.store import repo
@@ -28,7 +28,11 @@ def create_referral(session: Session, *, referrer_id: int, form: ReferralForm, r
         raise ValueError("the referred person needs a name")
     parsed = None
     if form.phone.strip():
-        parsed = parse_phone(form.phone, referrer.country or region)
+        # The referred person's number is read in the referrer's country (a colleague's number
+        # said as "020 7946 0123" in London), as the referrer's own numbers are.
+        on_file = session.exec(select(PhoneNumber.e164)
+                               .where(PhoneNumber.prospect_id == referrer_id))
+        parsed = parse_phone(form.phone, typing_region(referrer.country, on_file, region))
         if not parsed.valid:
             raise PhoneError(f"{parsed.e164} is not an assigned number")
     # Split as an import splits it (honorifics, "Family, Given", family-name-first countries).
