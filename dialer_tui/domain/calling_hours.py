@@ -184,8 +184,12 @@ class _Compiled:
         phone_region = target.phone_region.strip().upper() or (_number_region(e164) if e164 else "")
         raw_zones = target.phone_zones or (phones.zones_for(e164) if e164 else ())
         phone_zones = tuple(z for z in raw_zones if get_zone(z) is not None)
-        home = idx.country_zones(phone_region)[:1]
-        if home and home[0] in phone_zones:  # show a UK mobile as Europe/London, not Guernsey
+        # The country's principal zone wins among the number's (a UK mobile's are Guernsey, Isle
+        # of Man, Jersey and London): the number's own country's, else its calling code's (a
+        # +44 7911 mobile is Guernsey's to phonenumbers, and still shown in Europe/London).
+        home = (idx.country_zones(phone_region)[:1]
+                or (idx.country_zones(phones.calling_code_country(e164))[:1] if e164 else ()))
+        if home and home[0] in phone_zones:
             phone_zones = home + tuple(z for z in phone_zones if z != home[0])
         found: dict[str, set[str]] = {}  # zone -> countries whose laws apply there (ordered)
         for z in phone_zones:

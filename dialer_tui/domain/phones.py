@@ -175,6 +175,18 @@ def typing_region(country: str, on_file: Iterable[str], default: str) -> str:
     return found.most_common(1)[0][0] if found else default
 
 
+@lru_cache(maxsize=4096)
+def calling_code_country(e164: str) -> str:
+    """The main country of a number's calling code (+44 -> "GB", even for a Guernsey or Jersey
+    mobile; +1 -> "US"), '' when unknown: whose principal zone a shared range is shown in."""
+    try:
+        code = phonenumbers.parse(e164, None).country_code
+    except NumberParseException:
+        return ""
+    region = phonenumbers.region_code_for_country_code(code)
+    return "" if region == phonenumbers.UNKNOWN_REGION else region
+
+
 @lru_cache(maxsize=65536)
 def region_of(e164: str) -> str:
     """ISO country of an E.164 number ("US", "CA", "GB"...), '' when unknown."""

@@ -1,5 +1,6 @@
-"""Numbers typed for a prospect are read in the prospect's country (issue 17: "numbers added to
-a London prospect are parsed as US"). Real SQLite file, and PostgreSQL when configured."""
+"""Numbers typed for a prospect are read in the prospect's country, and a UK number is shown in
+Europe/London (issue 17: "numbers added to a London prospect are parsed as US"; "a London mobile
+is labelled Europe/Guernsey"). Real SQLite file, and PostgreSQL when configured."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from sqlmodel import Session, select
 from dialer_tui.domain.phones import PhoneError
 from dialer_tui.services.calling import log_outcome
 from dialer_tui.services.cockpit import add_phone
+from dialer_tui.services.queue import explain
 from dialer_tui.services.referral import ReferralForm, create_referral
+from dialer_tui.services.targets import zone_of
 from dialer_tui.store.models import PhoneNumber, Prospect
 
 TUE = datetime(2026, 12, 1, 11, 0, tzinfo=timezone.utc)  # 11:00 in London
 LONDON_OFFICE = "+44 20 7946 0101"
+GUERNSEY_RANGE_MOBILE = "07911 123456"  # +44 7911: Guernsey's to phonenumbers, sold UK-wide
 
 
 @pytest.fixture
@@ -75,3 +79,14 @@ def test_log_phone_is_read_in_the_prospects_country(engine, bundle, londoner):
         logged = log_outcome(s, bundle, prospect_id=londoner, outcome="no_answer", at=TUE,
                              phone="020 7946 0101")
     assert logged.phone_e164 == "+442079460101"
+
+
+def test_a_uk_mobile_is_shown_in_london_not_guernsey(engine, bundle, londoner):
+    mobile = _add(engine, londoner, GUERNSEY_RANGE_MOBILE)
+    assert "Europe/Guernsey" in mobile.time_zones.split()  # phonenumbers' candidates, all kept
+    with Session(engine) as s:
+        prospect = s.get(Prospect, londoner)
+        number = s.get(PhoneNumber, mobile.id)
+        assert zone_of(bundle.rules, prospect, number).key == "Europe/London"
+        ex = explain(s, bundle, prospect_id=londoner, at=TUE, phone=number.e164)
+    assert ex.verdict.time_zone == "Europe/London"
