@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from dialer_tui.services.gate import DialCheck
 
 NOTE_HINT = "c: note on the last touch"
+
 NEEDS_PROSPECT = {"outcome", "skip", "snooze", "add_phone", "edit_notes", "dial", "dial_override",
                   "next_number", "history"}
 
@@ -91,7 +92,10 @@ class CockpitScreen(FirstFrameScreen):
         Binding("u", "undo", "Undo", id="cockpit.undo"),
         Binding("a", "add_phone", "Add number", id="cockpit.add_phone", show=False),
         Binding("e", "edit_notes", "Notes", id="cockpit.edit_notes", show=False),
-        Binding("c", "note", "Note on the last touch", id="cockpit.note", show=False),
+        # A priority binding: it acts as the key arrives, so the letters typed right behind it
+        # reach the note box (a plain binding runs only after the burst was routed elsewhere).
+        Binding("c", "note", "Note on the last touch", id="cockpit.note", show=False,
+                priority=True),
         Binding("o", "objections", "Objections", id="cockpit.objections", show=False),
         Binding("v", "stopwatch", "Stopwatch", id="cockpit.stopwatch", show=False),
         Binding("p", "toggle_script", "Script/dossier", id="cockpit.toggle_script", show=False),
@@ -158,6 +162,8 @@ class CockpitScreen(FirstFrameScreen):
         self.query_one(OutcomeBar).acknowledge(message, warnings, style)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "note" and isinstance(self.focused, Input):
+            return False  # a `c` typed into a box (the note itself, the objection filter)
         if action in NEEDS_PROSPECT and self.state.current_id is None:
             return None  # shown greyed out; the key does nothing
         return True
@@ -482,7 +488,9 @@ class CockpitScreen(FirstFrameScreen):
             return
         box = self.query_one("#note", Input)
         box.placeholder = "note: Enter saves, Esc leaves it"
-        box.focus()
+        # Now, in this key's turn (Widget.focus would wait for the queue): the letters typed
+        # right behind `c` are the note's, not cockpit keys ("a" adds a number).
+        self.set_focus(box)
 
     @on(Input.Submitted, "#note")
     def _note_submitted(self, event: Input.Submitted) -> None:

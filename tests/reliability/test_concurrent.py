@@ -75,6 +75,7 @@ class Cockpit(threading.Thread):
                 m = ACK_RE.search(ack_line(screen))
                 self.acked[(m.group(2), self.labels[m.group(1)])] += 1
                 note = f"NOTE {letters(self.index)} {letters(n)}"
+                self.tmux.keys(self.name, "c")  # open the note on the touch just logged
                 self.tmux.literal(self.name, note)
                 self.tmux.keys(self.name, "Enter")
                 self._wait(note_saved)

@@ -102,6 +102,7 @@ def _launch(tmux: Tmux, lane: Lane, launch: int) -> None:
             lane.acked[got] += 1
             lane.acked_total += 1
             note = _note_text(lane, launch, step)
+            tmux.keys(name, "c")  # open the note on the touch just logged
             tmux.literal(name, note)
             tmux.keys(name, "Enter")
             if last and phase == "note":  # killed while the note may be in flight

@@ -55,3 +55,14 @@ async def test_each_prospect_opens_the_script_at_the_top(many_engine, bundle):
         assert str(cockpit.query_one("#objection-answer", Static).render()).strip() == ""
         assert not cockpit.query_one(Stopwatch).running
         assert cockpit.query_one(Stopwatch).seconds() is None
+
+
+async def test_c_in_a_text_box_is_a_letter_not_the_note(many_engine, bundle):
+    app = make_app(many_engine, bundle)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("5")
+        await settle(pilot, app)
+        await pilot.press("o", *"cost")
+        box = app.screen.query_one("#objection-filter", Input)
+        assert app.focused is box and box.value == "cost"

@@ -91,6 +91,24 @@ async def test_enter_and_an_outcome_key_in_one_read_log_that_outcome(many_engine
         assert app.focused is app.screen.query_one("#queue")
 
 
+async def test_a_note_typed_right_behind_c_is_the_note(many_engine, bundle):
+    app = make_app(many_engine, bundle)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        pid = app.screen.state.current_id
+        await pilot.press("5")
+        await settle(pilot, app)
+        nxt = app.screen.state.current_id
+        # c, the words and Enter queued behind one another, as fast typing delivers them:
+        # "a" would add a number and "S" open stats if they reached the cockpit.
+        for ch in "ccall back Tuesday":
+            app.post_message(events.Key("space" if ch == " " else ch, ch))
+        app.post_message(events.Key("enter", "\r"))
+        await settle(pilot, app)
+        assert app.screen.state.current_id == nxt  # nothing else happened
+        assert touches(many_engine, pid)[0].note == "call back Tuesday"
+
+
 async def test_outcome_keys_in_a_burst_land_on_three_prospects_and_no_note(many_engine, bundle):
     """`5 4 5` typed in one go: three touches, each on the prospect shown when its key came,
     and nothing typed into the note (no field the rep did not open takes a key)."""
