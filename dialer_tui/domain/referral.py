@@ -5,7 +5,12 @@ store's modules do (services/first_page.py)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# Light on purpose: a typed address needs one @ with something on each side and no spaces;
+# whether it is deliverable is the mail server's to say, not a form's.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 
 
 @dataclass(frozen=True)
@@ -14,3 +19,14 @@ class ReferralForm:
     company: str = ""
     title: str = ""
     phone: str = ""
+    email: str = ""
+
+
+def email_problem(text: str) -> str:
+    """Why a typed email cannot be stored ("" when it can, or when none was typed)."""
+    text = text.strip()
+    if not text or _EMAIL.fullmatch(text):
+        return ""
+    if any(c.isspace() for c in text):
+        return f"{text!r} is not an email address: it has a space"
+    return f"{text!r} is not an email address: it needs one @ with a name and a domain"

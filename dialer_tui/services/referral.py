@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from dialer_tui.domain.phones import PhoneError, parse_phone, typing_region
-from dialer_tui.domain.referral import ReferralForm
+from dialer_tui.domain.referral import ReferralForm, email_problem
 from dialer_tui.services.csv_headers import name_key, split_name
 from dialer_tui.store import repo
 from dialer_tui.store.models import PhoneNumber, Prospect, Touch
@@ -20,12 +20,16 @@ def create_referral(session: Session, *, referrer_id: int, form: ReferralForm, r
 
     `touch_id`: the "referred" outcome's touch; undoing it (calling.undo_touch) then removes the
     referred prospect too, unless it has been worked since. Raises ValueError for a missing name
-    and PhoneError for a number that cannot be used; nothing is written in either case."""
+    or an email that is not one, and PhoneError for a number that cannot be used; nothing is
+    written in any of these cases."""
     referrer = session.get(Prospect, referrer_id)
     if referrer is None:
         raise LookupError(f"no prospect with id {referrer_id}")
     if not form.name.strip():
         raise ValueError("the referred person needs a name")
+    if problem := email_problem(form.email):
+        raise ValueError(problem)
+    email = form.email.strip()
     parsed = None
     if form.phone.strip():
         # The referred person's number is read in the referrer's country (a colleague's number
@@ -43,6 +47,7 @@ def create_referral(session: Session, *, referrer_id: int, form: ReferralForm, r
                    city=referrer.city if company == referrer.company else "",
                    region=referrer.region if company == referrer.company else "",
                    country=referrer.country, referrer_prospect_id=referrer_id,
+                   email=email, email_key=email.lower(),  # as the importer keys it (lookup)
                    referrer_name=referrer.name, referrer_company=referrer.company,
                    source="referral", owner=referrer.owner, priority=referrer.priority + 1,
                    name_key=name_key(first, last, company), created_at=at, updated_at=at,
