@@ -254,7 +254,7 @@ def cmd_log(args) -> int:
         try:
             logged = log_outcome(s, bundle, prospect_id=args.prospect_id, outcome=args.outcome,
                                  at=at, phone=args.phone, note=args.note or "",
-                                 callback=args.callback, rep=args.rep or bundle.settings.rep_name,
+                                 callback=args.when, rep=args.rep or bundle.settings.rep_name,
                                  override=args.override or "")
         except OutcomeError as exc:
             raise UsageError(str(exc)) from None
@@ -263,6 +263,8 @@ def cmd_log(args) -> int:
         return EXIT_OK
     _out(f"logged {logged.outcome} for prospect {logged.prospect_id} (touch {logged.touch_id})"
          + (f"; next: {logged.next_label}" if logged.next_label else ""))
+    for note in logged.read_as:
+        _out(f"  read: {note}")
     for w in logged.warnings:
         _out(f"  warning: {w}")
     return EXIT_OK
@@ -409,7 +411,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("outcome")
     sp.add_argument("--phone", default=None)
     sp.add_argument("--note", default=None)
-    sp.add_argument("--callback", default=None, help="plain words: 'thu 9am', 'in 2 days'")
+    # --callback: the option's first name, kept so that existing scripts still work.
+    sp.add_argument("--when", "--callback", dest="when", default=None, metavar="WHEN",
+                    help="the time agreed (callback_requested), in plain words read in the "
+                    "prospect's zone relative to --at: 'thu 9am', 'jan 20 9am', '1/20' "
+                    "(month/day when the settings' region is US or CA, else day/month), "
+                    "'2027-01-20 09:00', 'tomorrow 14:30', 'in 2 days', 'wed next week', "
+                    "'next wed', 'at 3'; moved into calling hours with a warning")
     sp.add_argument("--override", default=None,
                     help="why a call outside the rules was made anyway (recorded on the touch)")
     sp.add_argument("--json", action="store_true")

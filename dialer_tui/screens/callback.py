@@ -1,7 +1,10 @@
 """Outcome 2: "when should I call back?", typed in plain words and read in the prospect's zone.
 
-The preview shows how the words were understood; the service snaps a time outside the calling
-hours to the next allowed slot and the cockpit shows that warning once it is logged."""
+While the rep types, the form shows the slot the words mean in the prospect's time and the slot
+that will be stored after moving it into calling hours, saying in words what moved, so the rep
+hears it before promising it. Both come from SlotReader.read (domain/agreed_time.py), the same
+function log_outcome stores with; the reader (the prospect's zone, the number to be called and
+its rules) is looked up once, in a worker, when the form opens."""
 
 from __future__ import annotations
 
@@ -13,54 +16,162 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from dialer_tui.domain.when import WhenError, parse_when
+from dialer_tui.domain.agreed_time import Slot, SlotReader
+from dialer_tui.domain.when import WhenError, read_when
+from dialer_tui.screens.background import BackgroundFailed, dialer_app, in_background
 from dialer_tui.widgets import safe
+
+
+def _unread(exc: WhenError) -> Text:
+    """What could not be read, then the examples on a line of their own."""
+    said, _, examples = str(exc).partition("; try ")
+    text = Text(said, style="bold red")
+    if examples:
+        text.append(f"\ntry {examples}", style="red")
+    return text
+
+
+class ReaderLoaded(Message, bubble=False):
+    def __init__(self, reader: SlotReader | None) -> None:
+        super().__init__()
+        self.reader = reader
 
 
 class CallbackScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "dismiss_none", "Cancel", id="callback.cancel")]
 
     def __init__(self, name: str, zone: ZoneInfo, now: datetime, error: str = "",
-                 value: str = "") -> None:
+                 value: str = "", *, prospect_id: int | None = None,
+                 phone: str | None = None) -> None:
+        """`prospect_id` and `phone`: whose calling hours the slot is moved into (the number
+        the outcome will be logged on); taken from the cockpit below when not given."""
         super().__init__()
         self.who, self.zone, self.now = name, zone, now
         self.error, self.initial = error, value
+        self.prospect_id, self.phone = prospect_id, phone
+        self.reader: SlotReader | None = None
+        self.reader_said = "checking their calling hours..."  # until the reader is loaded
 
     def compose(self) -> ComposeResult:
-        local = self.now.astimezone(self.zone)
-        head = Text("Callback for ", style="bold")
-        head.append(safe.one_line(self.who), style="bold cyan")
-        head.append(f"\ntheir time now: {local:%a %d %b %H:%M} ({self.zone.key})", style="dim")
         with Vertical(id="callback-box", classes="modal"):
-            yield Static(head)
-            yield Input(value=self.initial, placeholder="thu 9am / tomorrow 14:30 / in 2 days",
-                        id="callback-input")
+            yield Static(self._head(), id="callback-head")
+            yield Input(value=self.initial, id="callback-input",
+                        placeholder="thu 9am / jan 20 9am / tomorrow 14:30 / in 2 days / at 3")
             yield Static(Text(self.error, style="bold red") if self.error else "",
                          id="callback-preview")
 
+    def _head(self) -> Text:
+        local = self._now().astimezone(self.zone)
+        head = Text("Callback for ", style="bold")
+        head.append(safe.one_line(self.who), style="bold cyan")
+        head.append(f"\ntheir time now: {local:%a %d %b %H:%M} ({self.zone.key})", style="dim")
+        return head
+
     def on_mount(self) -> None:
         self.query_one("#callback-box").border_title = "Callback requested"
+        pid, phone = self.prospect_id, self.phone
+        if pid is None:
+            pid, phone = self._from_cockpit_below()
+        if pid is None:
+            self.reader_said = "calling hours not checked (no prospect on screen)"
+            return
+        app = dialer_app(self)
+
+        def work() -> ReaderLoaded:
+            from dialer_tui.services.calling import slot_reader
+            from dialer_tui.services.units import reading
+
+            with reading(app.engine) as s:
+                return ReaderLoaded(slot_reader(s, app.bundle, prospect_id=pid, phone=phone))
+
+        in_background(self, work, group="callback-reader")
+
+    def _from_cockpit_below(self) -> tuple[int | None, str | None]:
+        """The prospect and number the cockpit under this form will log the outcome for (its
+        controller's state: the cockpit passes only the name, zone and clock today)."""
+        stack = self.app.screen_stack
+        below = stack[-2] if len(stack) > 1 and stack[-1] is self else None
+        state = getattr(getattr(below, "cockpit", None), "state", None)
+        pid = getattr(state, "current_id", None)
+        return (pid if isinstance(pid, int) else None), (getattr(state, "phone", "") or None)
+
+    @on(ReaderLoaded)
+    def _reader_loaded(self, event: ReaderLoaded) -> None:
+        self.reader = event.reader
+        if event.reader is None:
+            self.reader_said = "calling hours not checked (the prospect is gone)"
+        else:
+            self.zone = event.reader.zone  # the zone log_outcome reads the words in
+            self.query_one("#callback-head", Static).update(self._head())
+        self._show(self.query_one("#callback-input", Input).value, keep_error=True)
+
+    @on(BackgroundFailed)
+    def _reader_failed(self, event: BackgroundFailed) -> None:
+        self.reader_said = f"calling hours not checked ({event.said})"
+        self._show(self.query_one("#callback-input", Input).value, keep_error=True)
+
+    def _now(self) -> datetime:
+        clock = getattr(self.app, "now", None)  # the app's clock, read at each key
+        return clock() if callable(clock) else self.now
+
+    def _read(self, words: str) -> Slot | datetime:
+        """The slot the words name (the stored one once the reader is here); WhenError if
+        they name none."""
+        if self.reader is not None:
+            return self.reader.read(words, self._now())
+        region = dialer_app(self).bundle.settings.region
+        return read_when(words, self._now().astimezone(self.zone), region=region).at
 
     @on(Input.Changed, "#callback-input")
     def _preview(self, event: Input.Changed) -> None:
+        self._show(event.value)
+
+    def _show(self, words: str, keep_error: bool = False) -> None:
         out = self.query_one("#callback-preview", Static)
-        if not event.value.strip():
-            out.update("")
+        if not words.strip():
+            if not (keep_error and self.error):
+                out.update("")
             return
         try:
-            when = parse_when(event.value, self.now.astimezone(self.zone))
+            found = self._read(words)
         except WhenError as exc:
-            out.update(Text(str(exc), style="red"))
+            out.update(_unread(exc))
             return
-        out.update(Text(f"{when:%A %d %b %H:%M} their time", style="green"))
+        out.update(self._describe(found))
+
+    def _describe(self, found: Slot | datetime) -> Text:
+        wanted = found.wanted if isinstance(found, Slot) else found
+        text = Text("Asked for: ", style="bold")
+        text.append(f"{wanted:%a %d %b %Y %H:%M} their time ({self.zone.key})")
+        for note in found.notes if isinstance(found, Slot) else ():
+            text.append(f"\n  {note}", style="dim")
+        if not isinstance(found, Slot):
+            text.append(f"\nStored:    {self.reader_said}", style="dim")
+        elif found.moved:
+            text.append("\nStored:    ", style="bold yellow")
+            text.append(f"{found.local:%a %d %b %Y %H:%M} their time", style="bold yellow")
+            for part in found.moved.split("; "):  # what moved, then where to: a line each
+                text.append(f"\n  {part}", style="yellow")
+        else:
+            text.append("\nStored:    as said, inside their calling hours", style="green")
+        return text
 
     @on(Input.Submitted, "#callback-input")
     def _submit(self, event: Input.Submitted) -> None:
-        if event.value.strip():
-            self.dismiss(event.value.strip())
+        words = event.value.strip()
+        if not words:
+            return
+        try:
+            self._read(words)
+        except WhenError as exc:  # stay: the preview says what could not be read
+            self.query_one("#callback-preview", Static).update(_unread(exc))
+            return
+        self.dismiss(words)
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
+

@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import true
 from sqlmodel import Session, col, select
 
 from dialer_tui.channels import CALL_CHANNELS
-from dialer_tui.domain import calling_hours
+from dialer_tui.domain.agreed_time import SlotReader
 from dialer_tui.domain.cadence import ATTEMPT_SPACING, parts_called, plan_after
 from dialer_tui.domain.outcomes import Outcome
 from dialer_tui.domain.phones import PhoneError, parse_phone, typing_region
 from dialer_tui.domain.playbook import promises
-from dialer_tui.domain.when import WhenError, parse_when
+from dialer_tui.domain.when import WhenError
 from dialer_tui.errors import InputError
 from dialer_tui.services.bundle import Bundle
 from dialer_tui.services.gate import decide
@@ -65,6 +65,7 @@ class Logged:
     callback_at: datetime | None = None
     warnings: list[str] = field(default_factory=list)
     compliance: str = ""  # what the touch records of a call the rules did not allow
+    read_as: tuple[str, ...] = ()  # how the words of the time agreed were read ("1/20": 20 Jan)
 
     def to_json(self) -> dict:
         return {"touch_id": self.touch_id, "prospect_id": self.prospect_id,
@@ -111,6 +112,30 @@ def _call_compliance(session: Session, bundle: Bundle, prospect: Prospect,
     if override:
         text += f" (override by {rep or 'the rep'}: {override})"
     return text
+
+
+def _slot_reader(bundle: Bundle, prospect: Prospect, number: PhoneNumber | None,
+                 usable: list[PhoneNumber]) -> SlotReader:
+    return SlotReader(bundle.rules, target_for(prospect, number, usable),
+                      zone_of(bundle.rules, prospect, number), bundle.settings.region,
+                      bundle.settings.window())
+
+
+def slot_reader(session: Session, bundle: Bundle, *, prospect_id: int, phone: str | None = None,
+                outcome: str = "callback_requested") -> SlotReader | None:
+    """How log_outcome will read a time for this prospect (the same number, zone and rules), for
+    a form that previews the slot while the rep types; None when the prospect is gone."""
+    prospect = session.get(Prospect, prospect_id)
+    disp = bundle.dispositions.get(outcome)
+    if prospect is None or disp is None:
+        return None
+    phones = repo.phones_of(session, prospect_ids=[prospect_id]).get(prospect_id, [])
+    usable = dialable(phones, repo.dnc_numbers(session, e164s=[p.e164 for p in phones]))
+    try:
+        number = _phone_for(session, bundle, prospect, phones, usable, phone, disp)
+    except OutcomeError:
+        number = None
+    return _slot_reader(bundle, prospect, number, usable)
 
 
 def _is_redial(session: Session, bundle: Bundle, prospect_id: int, disp: Outcome,
@@ -170,21 +195,21 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
                                       override.strip())
         if compliance:
             warnings.append(f"this call was {compliance}")
-    callback_at = None
+    callback_at, read_as = None, ()
+    if callback and disp.follow_up != "callback":
+        # The time agreed is kept for a callback only; dropping a meeting's time silently
+        # would lose a promise, so it is refused until the touch can hold it.
+        raise OutcomeError(f"--when is recorded for callback_requested only, not {disp.name}")
     if disp.follow_up == "callback":
         if not callback:
-            raise OutcomeError("callback_requested needs a time: --callback 'thu 9am'")
+            raise OutcomeError("callback_requested needs a time: --when 'thu 9am'")
         try:
-            wanted = parse_when(callback, at.astimezone(zone))
+            slot = _slot_reader(bundle, prospect, number, usable).read(callback, at)
         except WhenError as exc:
-            raise OutcomeError(f"--callback: {exc}") from None
-        callback_at = calling_hours.next_slot(bundle.rules, target_for(prospect, number, usable),
-                                              wanted.astimezone(timezone.utc),
-                                              user_window=bundle.settings.window())
-        if callback_at > wanted + timedelta(minutes=1):
-            local = callback_at.astimezone(zone)
-            warnings.append(f"{wanted:%a %H:%M} is outside the calling hours in {zone.key}; "
-                            f"moved to {local:%a %d %b %H:%M}")
+            raise OutcomeError(f"--when: {exc}") from None
+        callback_at, read_as = slot.at, slot.notes
+        if slot.moved:
+            warnings.append(slot.moved)
     if disp.channel == "voicemail":
         last_vm = session.exec(select(Touch.started_at).where(
             Touch.prospect_id == prospect_id, Touch.channel == "voicemail")
@@ -259,7 +284,7 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
     if commit:
         session.commit()
     return Logged(touch.id, prospect_id, disp.name, touch.phone_e164, next_label,  # type: ignore[arg-type]
-                  callback_at, warnings, compliance)
+                  callback_at, warnings, compliance, read_as)
 
 
 def _close_follow_ups(session: Session, prospect_id: int, touch: Touch, disp: Outcome,
