@@ -175,17 +175,23 @@ def cmd_import(args) -> int:
 
 
 def cmd_export(args) -> int:
-    engine = _engine(args)
     path = Path(args.path)
+    # Who opens the file first: a CRM's importer wants E.164 numbers bare, a spreadsheet needs
+    # them prefixed (services/exporter.py). crm-calls is for a CRM; the others for either.
+    fmt = args.fmt or ("crm" if args.what == "crm-calls" else "spreadsheet")
+    if args.fmt and args.what == "callbacks":
+        raise UsageError("export callbacks: --for applies to the prospects, touches and "
+                         "crm-calls CSVs")
+    engine = _engine(args)
     if args.what == "prospects":
         from dialer_tui.services.exporter import export_prospects
-        n = export_prospects(engine, path)
+        n = export_prospects(engine, path, fmt)
     elif args.what == "touches":
         from dialer_tui.services.exporter import export_touches
-        n = export_touches(engine, path)
+        n = export_touches(engine, path, fmt)
     elif args.what == "crm-calls":  # touches shaped like a HubSpot calls import
         from dialer_tui.services.crm_export import export_crm_calls
-        n = export_crm_calls(engine, path)
+        n = export_crm_calls(engine, path, fmt=fmt)
     else:
         from dialer_tui.services.calendar import export_callbacks
         n = export_callbacks(engine, path, _bundle(args), now=parse_instant(args.at))
@@ -389,10 +395,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--map", default=None,
                     help="map headers by hand: 'Correo=email,Nombre=full_name' (wins)")
     sp.add_argument("--json", action="store_true")
-    sp = add("export", cmd_export, "export prospects, touches or callbacks",
+    sp = add("export", cmd_export, "export prospects, touches, callbacks or crm-calls",
              at="the calendar file is stamped with")
     sp.add_argument("what", choices=["prospects", "touches", "callbacks", "crm-calls"])
     sp.add_argument("path")
+    sp.add_argument("--for", dest="fmt", choices=["crm", "spreadsheet"], default=None,
+                    help="who opens the CSV first: crm leaves cells that are exactly an E.164 "
+                    "number bare, spreadsheet prefixes them with ' as it does every cell that "
+                    "starts with = + - @ (default: crm for crm-calls, else spreadsheet)")
     for name, func, text in (("queue", cmd_queue, "who to call now"),
                              ("why", cmd_why, "the callable-now verdict and its reasons")):
         sp = add(name, func, text, at="to judge at")

@@ -4,8 +4,9 @@ One row per call touch (channels call and voicemail), oldest first. HubSpot's ca
 Connected, Left voicemail, Left live message, No answer, Wrong number and Busy; each outcome says
 which is its own (`crm:` in dispositions.yaml; a gatekeeper took the message: "Left live
 message"), and the call's title says the outcome's label. Every cell is formula-neutralised
-(services.exporter.neutralise), phone numbers included, so the file is safe to open in a
-spreadsheet before it is imported.
+(services.exporter.neutralise) except, in the "crm" format (the default: the file is for a CRM's
+importer), a cell that is exactly an E.164 number, which a CRM must read as a number; the
+"spreadsheet" format prefixes those too, for a file opened in a spreadsheet first.
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ def call_label(dispositions: Dispositions, outcome: str) -> str:
     return o.label if o else outcome.replace("_", " ").capitalize() if outcome else "Call"
 
 
-def export_crm_calls(engine: Engine, path: Path, dispositions: Dispositions | None = None
-                     ) -> int:
+def export_crm_calls(engine: Engine, path: Path, dispositions: Dispositions | None = None,
+                     fmt: str = "crm") -> int:
     """Write every call touch to `path` (.csv) as HubSpot call rows; returns the row count.
 
     `dispositions` map outcomes to HubSpot's; None reads the shipped dispositions.yaml (for a
@@ -78,5 +79,5 @@ def export_crm_calls(engine: Engine, path: Path, dispositions: Dispositions | No
                        "" if r.duration_s is None else str(r.duration_s * 1000), r.email,
                        r.first_name, r.last_name, r.company]
 
-    return write_csv(path, COLUMNS, rows())
+    return write_csv(path, COLUMNS, rows(), fmt)
 

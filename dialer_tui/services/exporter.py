@@ -1,7 +1,11 @@
 """CSV export of prospects and touches, safe to open in a spreadsheet, streamed from the store.
 
 Formula injection (OWASP): every cell that starts with = + - @ tab CR or LF gets a leading
-apostrophe, E.164 phone numbers included ('+13055550101 shows as text and is never evaluated).
+apostrophe. Two formats (FORMATS), for who opens the file first:
+- "spreadsheet": E.164 phone numbers too ('+13055550101 shows as text and is never evaluated);
+- "crm": a cell that is exactly an E.164 number stays bare, as a CRM's importer wants it (HubSpot
+  keeps the apostrophe: "'+1305..." is not a number to it). Nothing else is let through: a bare
+  E.164 number holds no function or reference, only digits a spreadsheet could do sums with.
 The importer takes one leading apostrophe off phone and email cells, and off any other cell when
 it precedes one of those characters, so an export imports back exactly ("=HYPERLINK(..)" stays).
 """
@@ -11,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
+import re
 import stat
 import tempfile
 from datetime import datetime
@@ -27,15 +32,29 @@ from dialer_tui.store.models import PhoneNumber, Prospect, Touch
 from dialer_tui.text_safety import file_text
 
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\n")
+FORMATS = ("spreadsheet", "crm")
+# ASCII digits only: "\d" would let other scripts' digits through as a "number".
+E164_CELL = re.compile(r"\+[1-9][0-9]{6,14}")
 PHONE_COLUMNS = ("office_phone", "direct_phone", "mobile_phone", "assistant_phone", "home_phone")
 TOUCH_COLUMNS = ("prospect_id", "name", "company", "phone", "channel", "outcome", "started_at",
                  "duration_s", "note", "template_id", "rep", "compliance")
 _YIELD_PER = 2000  # rows fetched at a time: memory stays flat however big the table
 
 
-def neutralise(cell: str) -> str:
-    """The cell as a spreadsheet must not evaluate it."""
-    return "'" + cell if cell[:1] in FORMULA_TRIGGERS else cell
+def neutralise(cell: str, fmt: str = "spreadsheet") -> str:
+    """The cell as a spreadsheet must not evaluate it; in the "crm" format a cell that is
+    exactly an E.164 number is left as it is (see the module's docstring)."""
+    if cell[:1] not in FORMULA_TRIGGERS:
+        return cell
+    if fmt == "crm" and E164_CELL.fullmatch(cell):
+        return cell
+    return "'" + cell
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise InputError(f"unknown export format {fmt!r}; one of: {', '.join(FORMATS)}")
+    return fmt
 
 
 def _text(value: object) -> str:
@@ -93,16 +112,19 @@ def write_atomic(path: Path, write: Callable[[TextIO], int]) -> int:
     return count
 
 
-def write_csv(path: Path, header: Iterable[str], rows: Iterable[list[str]]) -> int:
-    """A CSV with every cell formula-neutralised and its control characters made visible
-    (text_safety.file_text), written atomically; returns the row count. A row with a tab in a
-    cell is written fully quoted, so a tab-separated reader cannot split the cell."""
+def write_csv(path: Path, header: Iterable[str], rows: Iterable[list[str]],
+              fmt: str = "spreadsheet") -> int:
+    """A CSV with every cell formula-neutralised for `fmt` (FORMATS) and its control characters
+    made visible (text_safety.file_text), written atomically; returns the row count. A row with
+    a tab in a cell is written fully quoted, so a tab-separated reader cannot split the cell."""
+    check_format(fmt)
+
     def write(fh: TextIO) -> int:
         writer, quoted = csv.writer(fh), csv.writer(fh, quoting=csv.QUOTE_ALL)
         writer.writerow(list(header))
         count = 0
         for row in rows:
-            cells = [file_text(neutralise(cell)) for cell in row]
+            cells = [file_text(neutralise(cell, fmt)) for cell in row]
             (quoted if any("\t" in c for c in cells) else writer).writerow(cells)
             count += 1
         return count
@@ -131,7 +153,7 @@ def _phone_cells(phones: list) -> list[str]:
     return [*cells.values(), "; ".join(others), note]
 
 
-def export_prospects(engine: Engine, path: Path) -> int:
+def export_prospects(engine: Engine, path: Path, fmt: str = "spreadsheet") -> int:
     """One row per prospect: every prospect column, then its numbers. Returns the row count."""
     p, ph = Prospect.__table__, PhoneNumber.__table__
     columns = prospect_columns()
@@ -153,10 +175,10 @@ def export_prospects(engine: Engine, path: Path) -> int:
                     pending = next(phones, None)
                 yield [_text(v) for v in row] + _phone_cells(own)
 
-    return write_csv(path, columns, rows())
+    return write_csv(path, columns, rows(), fmt)
 
 
-def export_touches(engine: Engine, path: Path) -> int:
+def export_touches(engine: Engine, path: Path, fmt: str = "spreadsheet") -> int:
     """One row per touch, oldest first, with the prospect's name and company."""
     t, p = Touch.__table__, Prospect.__table__
     stmt = (select(t.c.prospect_id, p.c.first_name, p.c.last_name, p.c.company, t.c.phone_e164,
@@ -174,4 +196,4 @@ def export_touches(engine: Engine, path: Path) -> int:
                        _text(r.started_at), _text(r.duration_s), r.note, r.template_id, r.rep,
                        r.compliance]
 
-    return write_csv(path, TOUCH_COLUMNS, rows())
+    return write_csv(path, TOUCH_COLUMNS, rows(), fmt)

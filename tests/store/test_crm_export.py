@@ -1,4 +1,5 @@
-"""export_crm_calls: a HubSpot-shaped calls CSV from a real database, formula-neutralised."""
+"""export_crm_calls: a HubSpot-shaped calls CSV from a real database, formula-neutralised, with
+E.164 numbers bare for the CRM (or prefixed too, for a spreadsheet)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def test_calls_as_hubspot_rows_neutralised(engine, bundle, tmp_path):
     _log(engine, bundle, pid, "gatekeeper", 60 * 24 * 2, note="@SUM(A1)")
     _log(engine, bundle, pid, "meeting_booked", 60 * 24 * 3, duration_s=95, note="booked")
     path = tmp_path / "calls.csv"
-    assert export_crm_calls(engine, path, bundle.dispositions) == 5
+    assert export_crm_calls(engine, path, bundle.dispositions) == 5  # for a CRM: the default
     rows = _read(path)
     assert [r["Call outcome"] for r in rows] == [
         "Wrong number", "No answer", "Left voicemail", "Left live message", "Connected"]
@@ -56,12 +57,21 @@ def test_calls_as_hubspot_rows_neutralised(engine, bundle, tmp_path):
     assert rows[3]["Call notes"] == "'@SUM(A1)"
     assert rows[4]["Call notes"] == "booked"
     assert [r["Call duration (ms)"] for r in rows] == ["", "25000", "", "", "95000"]
-    assert rows[0]["Phone number"] == "'+19175550124"  # the mobile, tried first
-    assert rows[1]["Phone number"] == "'+12125550123"
+    # a CRM reads E.164 as a number: bare (HubSpot would keep an apostrophe in the number)
+    assert rows[0]["Phone number"] == "+19175550124"  # the mobile, tried first
+    assert rows[1]["Phone number"] == "+12125550123"
     last = rows[-1]
     assert (last["First name"], last["Last name"], last["Company name"], last["Contact email"]) \
         == ("'@evil", "'-Doe", "'+Acme", "dana@acme.example")
     assert last["Call Title"] == "Call with @evil -Doe: Meeting booked"
+
+    # For a spreadsheet the numbers are prefixed too; every other cell is the same
+    sheet = tmp_path / "calls-sheet.csv"
+    assert export_crm_calls(engine, sheet, bundle.dispositions, fmt="spreadsheet") == 5
+    sheet_rows = _read(sheet)
+    assert [r["Phone number"] for r in sheet_rows[:2]] == ["'+19175550124", "'+12125550123"]
+    assert [{k: v for k, v in r.items() if k != "Phone number"} for r in sheet_rows] == \
+        [{k: v for k, v in r.items() if k != "Phone number"} for r in rows]
 
 
 def test_outcome_mapping_comes_from_the_dispositions_else_from_what_happened(bundle):

@@ -42,6 +42,25 @@ def test_neutralise(cell, expected):
     assert neutralise(cell) == expected
 
 
+@pytest.mark.parametrize("cell", [
+    "+13055550101", "+442079460123", "+1234567", "+123456789012345",  # 7 to 15 digits
+])
+def test_the_crm_format_leaves_exactly_e164_bare(cell):
+    assert neutralise(cell, "crm") == cell
+    assert neutralise(cell, "spreadsheet") == "'" + cell
+
+
+@pytest.mark.parametrize("cell", [
+    "=1+1", "@SUM(A1)", "-5", "\t=1", "\r=1", "\n+13055550101",
+    "+13055550101 ext. 12", "+1 305 555 0101", "+13055550101\n", "+13055550101=1",
+    "+123456", "+1234567890123456", "+0123456789", "+1305555010a", "+1-305-555-0101",
+    "+1\u0663\u0660\u0665\u0665\u0665\u0665\u0660\u0661\u0660\u0661",  # Arabic-Indic digits
+    "+", "+=1+1", "+1+1",
+])
+def test_the_crm_format_still_neutralises_everything_else(cell):
+    assert neutralise(cell, "crm") == "'" + cell == neutralise(cell, "spreadsheet")
+
+
 def read_rows(path: Path) -> list[list[str]]:
     with open(path, newline="", encoding="utf-8") as fh:
         return list(csv.reader(fh))
