@@ -340,14 +340,16 @@ def cmd_stats(args) -> int:
 
     engine = _engine(args)
     since = parse_instant(args.since, "--since") if args.since else None
+    now = parse_instant(args.at)
     with _session(engine, read=True) as s:
-        st = compute_stats(s, since=since, now=parse_instant(args.at))
+        st = compute_stats(s, since=since, now=now)
     if args.json:
         _json(st)
         return EXIT_OK
-    for k, v in st.items():
-        if not isinstance(v, (dict, list)):
-            _out(f"{k:>24}: {v}")
+    from dialer_tui.services.stats_report import report_lines
+
+    for line in report_lines(st, now):
+        _out(line)
     return EXIT_OK
 
 
