@@ -41,6 +41,7 @@ from dialer_tui.services.cockpit_controller import (
     Stored,
 )
 from dialer_tui.services.first_page import FIRST_WINDOW
+from dialer_tui.services.snoozes import SnoozeFile, snooze_path_for
 from dialer_tui.widgets.dossier import DossierPane
 from dialer_tui.widgets.safe import one_line as safe_line
 from dialer_tui.widgets.footer import CockpitFooter
@@ -89,6 +90,8 @@ class CockpitScreen(FirstFrameScreen):
         Binding("n", "next_number", "Next number", id="cockpit.next_number", show=False),
         Binding("s", "skip", "Skip", id="cockpit.skip"),
         Binding("z", "snooze", "Snooze 1h", id="cockpit.snooze"),
+        Binding("f", "filter", "Calls / tasks / all", id="cockpit.filter", show=False),
+        Binding("y", "copy_task", "Copy the task's text", id="cockpit.copy_task", show=False),
         Binding("u", "undo", "Undo", id="cockpit.undo"),
         Binding("a", "add_phone", "Add number", id="cockpit.add_phone", show=False),
         Binding("e", "edit_notes", "Notes", id="cockpit.edit_notes", show=False),
@@ -109,8 +112,10 @@ class CockpitScreen(FirstFrameScreen):
     def __init__(self) -> None:
         super().__init__()
         app = self.dapp
-        self.cockpit = Cockpit(Host(engine=lambda: app.engine, bundle=app.bundle, rep=app.rep,
-                                    now=app.now, journal=lambda: app.journal))
+        self.cockpit = Cockpit(Host(
+            engine=lambda: app.engine, bundle=app.bundle, rep=app.rep, now=app.now,
+            journal=lambda: app.journal,
+            snoozes=lambda: SnoozeFile(snooze_path_for(app.journal.path))))
         self.state = self.cockpit.state
         self.window = window.QueueWindow()
         self._quiet_timer: object | None = None
@@ -146,6 +151,7 @@ class CockpitScreen(FirstFrameScreen):
         self.query_one(QueueList).focus()
         self.set_interval(1, self._tick)
         self.update_header()
+        self.when_painted(self._load_snoozes)  # the store is open once the frame is out
         self._start_queue()
 
     def _tick(self) -> None:
@@ -155,7 +161,8 @@ class CockpitScreen(FirstFrameScreen):
         app = self.dapp
         self.query_one(SessionHeader).show(app.stats, rep=app.rep, now=app.now(),
                                            queue_size=len(self.query_one(QueueList).items),
-                                           pending=app.pending, problem=app.store_problem)
+                                           pending=app.pending, problem=app.store_problem,
+                                           showing=self.state.channel_filter)
 
     def acknowledge(self, message: str, warnings: list[str] | None = None,
                     style: str = "bold green") -> None:
@@ -581,13 +588,41 @@ class CockpitScreen(FirstFrameScreen):
         self.acknowledge(said[0].upper() + said[1:], style="yellow" if override else "cyan")
 
     def action_skip(self) -> None:
+        who = self.cockpit.who()
         self.cockpit.skip()
+        self.acknowledge(f"Skipped {who}: back at the end of the queue", style="dim")
         self.advance(drop=False)
 
     def action_snooze(self) -> None:
-        if self.cockpit.snooze():
-            self.acknowledge("Snoozed for an hour (this session)", style="dim")
+        said = self.cockpit.snooze()
+        if said:
+            self.acknowledge(said, style="dim")
             self.advance(drop=True)
+
+    def _load_snoozes(self) -> None:
+        before = set(self.state.snoozed)
+        self.cockpit.load_snoozes()
+        if set(self.state.snoozed) - before:  # the first screenful may hold one: read again
+            self.refresh_queue()
+
+    def action_filter(self) -> None:
+        shown = self.cockpit.cycle_filter()
+        self.acknowledge({"all": "Showing calls and tasks", "calls": "Showing calls only",
+                          "tasks": "Showing written tasks only (email, LinkedIn, letter)"}[shown],
+                         style="cyan")
+        self.refresh_queue()
+        self.update_header()
+
+    def action_copy_task(self) -> None:
+        """The due email / LinkedIn / letter text (subject first), for the rep's mail client."""
+        view = self.cockpit.view()
+        task = view.task if view else None
+        if task is None:
+            self.acknowledge("No written task due for this prospect", style="yellow")
+            return
+        text = (f"{task.subject.text}\n\n" if task.subject else "") + task.text.text
+        self.dapp.copy_to_clipboard(text)
+        self.acknowledge(f"Copied the {task.channel} text to the clipboard", style="cyan")
 
     def action_next_number(self) -> None:
         """The next dialable number, judged afresh: the dossier's verdict is re-read for it

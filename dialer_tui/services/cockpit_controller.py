@@ -29,8 +29,10 @@ if TYPE_CHECKING:
     from dialer_tui.services.cockpit import ProspectView
     from dialer_tui.services.gate import DialCheck
     from dialer_tui.services.journal import Journal
+    from dialer_tui.services.snoozes import SnoozeFile
 
 SNOOZE = timedelta(hours=1)
+CHANNEL_FILTERS = ("all", "calls", "tasks")  # `f` cycles: everything, calls only, written tasks
 VIEW_TTL = timedelta(seconds=60)  # a dossier read longer ago than this is read again
 VIEWS_KEPT = 24  # dossiers kept (each holds its history); the one on screen always stays
 
@@ -57,6 +59,7 @@ class CockpitState:
     views: dict[int, ProspectView] = field(default_factory=dict)  # newest last
     undo_stack: list[Undo] = field(default_factory=list)
     note_touch: int | None = None  # the touch the note line writes to
+    channel_filter: str = "all"  # one of CHANNEL_FILTERS
 
 
 # --- what the writes answer ------------------------------------------------------------------
@@ -104,6 +107,7 @@ class Host:
     rep: str
     now: Callable[[], datetime]
     journal: Callable[[], Journal]
+    snoozes: Callable[[], SnoozeFile] | None = None  # kept across restarts (services/snoozes.py)
 
 
 class Cockpit:
@@ -180,7 +184,9 @@ class Cockpit:
         ones at the back in the order they were skipped."""
         st = self.state
         st.snoozed = {pid: t for pid, t in st.snoozed.items() if t > now}
-        items = [it for it in items if it.prospect_id not in st.snoozed]
+        items = [it for it in items if it.prospect_id not in st.snoozed
+                 and (st.channel_filter == "all"
+                      or (it.channel == "call") == (st.channel_filter == "calls"))]
         back = {it.prospect_id: it for it in items if it.prospect_id in st.skipped}
         return ([it for it in items if it.prospect_id not in back]
                 + [back[pid] for pid in st.skipped if pid in back])
@@ -190,12 +196,31 @@ class Cockpit:
         if pid is not None:
             self.state.skipped = [p for p in self.state.skipped if p != pid] + [pid]
 
-    def snooze(self) -> bool:
+    def snooze(self) -> str | None:
+        """Snooze the prospect on screen for an hour; what to say (None: nobody on screen)."""
         pid = self.state.current_id
         if pid is None:
-            return False
+            return None
         self.state.snoozed[pid] = self.host.now() + SNOOZE
-        return True
+        if self.host.snoozes is None:
+            return "Snoozed for an hour"
+        try:
+            self.host.snoozes().save(self.state.snoozed)
+        except OSError as exc:
+            return f"Snoozed for an hour (this session only: {exc.strerror or exc})"
+        return "Snoozed for an hour"
+
+    def load_snoozes(self) -> None:
+        """The snoozes of an earlier session still running (once the store is open)."""
+        if self.host.snoozes is not None:
+            self.state.snoozed.update(self.host.snoozes().load(self.host.now()))
+
+    def cycle_filter(self) -> str:
+        """Everything, calls only, written tasks only (email, LinkedIn, letter): the next."""
+        st = self.state
+        st.channel_filter = CHANNEL_FILTERS[(CHANNEL_FILTERS.index(st.channel_filter) + 1)
+                                            % len(CHANNEL_FILTERS)]
+        return st.channel_filter
 
     def next_number(self) -> tuple[str | None, str]:
         """Switch to the next dialable number (never a do-not-call, bad or invalid one): (the

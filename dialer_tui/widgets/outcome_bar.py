@@ -59,7 +59,8 @@ class OutcomeBar(Vertical):
             key = key_label(self.keymap.get(f"outcome.{o.name}", o.key).split(",")[0])
             out.append(f" {key} " if wide else key, style="bold reverse")
             label = safe.one_line(o.short_label if wide else o.tiny_label)
-            out.append((" " if wide else "") + label + ("  " if wide else " "))
+            # A space after the key at 80 columns too: "m em", not "mem".
+            out.append(" " + label + ("  " if wide else " "))
         if wide:
             out.append(" v stopwatch  o objections  e notes  ? more", style="dim")
         return out

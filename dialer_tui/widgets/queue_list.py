@@ -31,8 +31,12 @@ REASON_STYLE = {"callback": "bold magenta", "promised": "bold yellow", "cadence"
 CHANNEL_LABEL = {"email": "email", "linkedin": "LinkedIn", "letter": "letter", "visit": "visit",
                  "text": "text"}
 # No cell padding: the widths include a space, so four columns fit in 48 cells.
-COLUMNS = ((" Why", 10), ("Local", 6), ("Name", 16), ("Number", 15))
-TABLE_WIDTH = sum(width for _label, width in COLUMNS)
+# (label, width, which cell): the number in full ("+33 1 99 00 01 23"); at 80 columns the
+# local time goes (the dossier shows it) so that the number still fits.
+# Each width includes the one blank cell that separates a column from the next.
+COLUMNS = ((" Why", 11, 0), ("Local", 6, 1), ("Name", 16, 2), ("Number", 18, 3))
+NARROW_COLUMNS = ((" Why", 10, 0), ("Name", 12, 2), ("Number", 18, 3))
+TABLE_WIDTH = sum(width for _label, width, _cell in COLUMNS)
 STRIP_CACHE_MAX = 4000
 
 
@@ -112,7 +116,6 @@ class QueueList(ScrollView, can_focus=True):
         number = (Text(display(phone)) if phone and channel == "call" else
                   Text(CHANNEL_LABEL.get(channel, channel), style="italic"))
         name = safe.line(name_text)
-        name.truncate(15, overflow="ellipsis")  # one blank cell before the number
         style = "bold red" if reason.endswith("!") else REASON_STYLE.get(reason, "")
         return (Text(" " + reason, style=style), Text(local), name,
                 number)
@@ -175,8 +178,11 @@ class QueueList(ScrollView, can_focus=True):
             self._set_row(item, now)
         self.refresh()
 
+    def _columns(self) -> tuple[tuple[str, int, int], ...]:
+        return COLUMNS if self.scrollable_content_region.width >= TABLE_WIDTH else NARROW_COLUMNS
+
     def _resized(self) -> None:
-        size = Size(TABLE_WIDTH, len(self.items) + 1)
+        size = Size(sum(w for _l, w, _c in self._columns()), len(self.items) + 1)
         if size != self.virtual_size:
             self.virtual_size = size
         self.refresh()
@@ -281,18 +287,21 @@ class QueueList(ScrollView, can_focus=True):
 
     def _line(self, cells: tuple[Text, ...], pre: Style, post: Style | None) -> Strip:
         row = Text(no_wrap=True)
-        for cell, (_label, width) in zip(cells, COLUMNS, strict=True):
-            text = cell.copy()
-            text.truncate(width, overflow="crop", pad=True)
+        columns = self._columns()
+        for _label, width, index in columns:
+            text = cells[index].copy()
+            text.truncate(width - 1, overflow="ellipsis", pad=True)
+            text.append(" ")
             row.append_text(text)  # the cell's own style becomes a span of the row
         segments = list(Segment.apply_style(row.render(self.app.console), pre, post))
-        width = max(TABLE_WIDTH, self.scrollable_content_region.width)
+        table = sum(w for _l, w, _c in columns)
+        width = max(table, self.scrollable_content_region.width)
         extend = pre + post if post is not None else pre
-        return Strip(segments, TABLE_WIDTH).extend_cell_length(width, extend).simplify()
+        return Strip(segments, table).extend_cell_length(width, extend).simplify()
 
     def _render_header(self) -> Strip:
         base, header = self._looks[0], self._looks[1]  # type: ignore[index]
-        return self._line(tuple(Text(label) for label, _w in COLUMNS), base + header, None)
+        return self._line(tuple(Text(label) for label, _w, _c in COLUMNS), base + header, None)
 
     def _render_row(self, pid: int, look: str) -> Strip:
         base, _header, even, odd, cursor, hover = self._looks  # type: ignore[misc]

@@ -45,26 +45,34 @@ class SessionStats:
         return self.dials / hours
 
 
+NARROW_BELOW = 100  # columns
+
+
 class SessionHeader(Static):
     """One line of figures; `show` is called by the cockpit after every outcome and each minute."""
 
     def show(self, stats: SessionStats, *, rep: str, now: datetime, queue_size: int,
-             pending: int = 0, problem: str = "") -> None:
+             pending: int = 0, problem: str = "", showing: str = "all") -> None:
+        # At 80 columns the long labels were cut at "meetings": short ones there.
+        narrow = self.app.size.width < NARROW_BELOW
         out = Text()
-        out.append(" dialer-tui ", style="bold reverse")
+        out.append(" dialer-tui " if not narrow else " dt ", style="bold reverse")
         if rep:
             out.append("  ")
-            out.append(safe.one_line(rep), style="bold")
-        parts = [("dials", str(stats.dials)), ("connects", str(stats.connects)),
-                 ("rate", f"{stats.connect_rate:.0%}"), ("voicemails", str(stats.voicemails)),
-                 ("meetings", str(stats.meetings)),
-                 ("dials/h", f"{stats.dials_per_hour(now):.1f}"),
-                 ("queue", str(queue_size))]
+            out.append(safe.one_line(rep)[:20 if narrow else 40], style="bold")
+        queue = str(queue_size) + ("" if showing == "all" else f" ({showing})")
+        parts = [("dials", "d", str(stats.dials)), ("connects", "conn", str(stats.connects)),
+                 ("rate", "r", f"{stats.connect_rate:.0%}"),
+                 ("voicemails", "vm", str(stats.voicemails)),
+                 ("meetings", "mtg", str(stats.meetings)),
+                 ("dials/h", "/h", f"{stats.dials_per_hour(now):.1f}"),
+                 ("queue", "q", queue)]
         if pending or problem:  # first: on a narrow terminal the end of the line is cut
             out.append(f"  OFFLINE: {pending} kept on this machine", style="bold reverse red")
             if problem:
                 out.append(f" ({safe.one_line(problem)[:60]})", style="red")
-        for label, value in parts:
-            out.append(f"  {label} ", style="dim")
+        for label, short, value in parts:
+            label = short if narrow else label
+            out.append(f"  {label} " if label else "  ", style="dim")
             out.append(value, style="bold")
         self.update(out)

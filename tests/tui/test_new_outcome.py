@@ -60,7 +60,7 @@ async def test_a_new_outcome_in_the_users_file_shows_on_the_bar_in_history_and_t
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot, app)
         assert " 0  busy " in plain(app.screen.query_one("#outcome-keys", Static))
-        assert " 0bsy " in plain(app.screen.query_one("#outcome-keys-tiny", Static))
+        assert " 0 bsy " in plain(app.screen.query_one("#outcome-keys-tiny", Static))
         app.screen.open_prospect(dana.id)  # what a search hit does
         await settle(pilot, app)
         await pilot.press("h")
