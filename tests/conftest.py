@@ -58,6 +58,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 TUESDAY_1500 = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)
 
 
+@pytest.fixture(autouse=True)
+def own_data_folder(tmp_path_factory, monkeypatch) -> Path:
+    """Each test's data folder (platformdirs reads XDG_DATA_HOME; subprocesses inherit it): the
+    journal, snoozes and crash log a test writes never land in the machine's real one."""
+    folder = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("XDG_DATA_HOME", str(folder))
+    return folder
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "dialer.db"

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
+from sqlmodel import Session, select
 from textual.widgets import Input, Static
 
+from dialer_tui.store.models import Prospect
+from dialer_tui.widgets.queue_list import QueueList
 from dialer_tui.widgets.script_pane import ScriptPane, Stopwatch
 
-from .conftest import make_app, settle, touches
+from .conftest import make_app, screen_text, settle, touches
 
 
 async def test_voicemail_length_and_objection_answer_go_on_the_touch(many_engine, bundle):
@@ -66,3 +70,63 @@ async def test_c_in_a_text_box_is_a_letter_not_the_note(many_engine, bundle):
         await pilot.press("o", *"cost")
         box = app.screen.query_one("#objection-filter", Input)
         assert app.focused is box and box.value == "cost"
+
+
+async def test_a_snooze_outlives_a_restart(many_engine, bundle):
+    app = make_app(many_engine, bundle)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        snoozed = app.screen.state.current_id
+        await pilot.press("z")
+        await settle(pilot, app)
+        assert "Snoozed for an hour" in screen_text(app)
+    again = make_app(many_engine, bundle)  # the same clock: the hour is not over
+    async with again.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, again)
+        queue = again.screen.query_one(QueueList)
+        assert snoozed not in [it.prospect_id for it in queue.items]
+        assert again.screen.state.current_id != snoozed
+
+
+async def test_f_filters_calls_and_tasks_and_y_copies_the_task(many_engine, bundle):
+    from dialer_tui.services.calling import log_outcome
+
+    from .conftest import PINNED
+
+    with Session(many_engine) as s:  # a voicemail yesterday: the cadence's email is due now
+        pid = s.exec(select(Prospect.id).where(Prospect.first_name == "P00")).one()
+        log_outcome(s, bundle, prospect_id=pid, outcome="left_voicemail",
+                    at=PINNED - timedelta(days=1))
+    copied: list[str] = []
+    app = make_app(many_engine, bundle)
+    app.copy_to_clipboard = copied.append
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        queue = app.screen.query_one(QueueList)
+        channels = {it.channel for it in queue.items}
+        assert "call" in channels and channels - {"call"}  # both kinds before filtering
+        await pilot.press("f")
+        await settle(pilot, app)
+        assert {it.channel for it in queue.items} == {"call"}
+        assert "queue 15 (calls)" in screen_text(app)
+        await pilot.press("f")
+        await settle(pilot, app)
+        assert [it.prospect_id for it in queue.items] == [pid]  # the email task only
+        assert app.screen.state.current_id == pid
+        await pilot.press("y")
+        task = app.screen.cockpit.view().task
+        assert task is not None and task.channel == "email"
+        assert copied == [(f"{task.subject.text}\n\n" if task.subject else "") + task.text.text]
+        assert "Copied the email text" in screen_text(app)
+        await pilot.press("f")
+        await settle(pilot, app)
+        assert len(queue.items) == 16
+
+
+async def test_skip_says_so(many_engine, bundle):
+    app = make_app(many_engine, bundle)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("s")
+        await settle(pilot, app)
+        assert "Skipped P00 Tester: back at the end of the queue" in screen_text(app)
