@@ -182,6 +182,7 @@ def cmd_export(args) -> int:
     if args.fmt and args.what == "callbacks":
         raise UsageError("export callbacks: --for applies to the prospects, touches and "
                          "crm-calls CSVs")
+    cfg = _cfg(args)  # a mistyped --config is an error here too, not silently the defaults
     engine = _engine(args)
     if args.what == "prospects":
         from dialer_tui.services.exporter import export_prospects
@@ -190,8 +191,10 @@ def cmd_export(args) -> int:
         from dialer_tui.services.exporter import export_touches
         n = export_touches(engine, path, fmt)
     elif args.what == "crm-calls":  # touches shaped like a HubSpot calls import
+        from dialer_tui.services.bundle import load_dispositions
         from dialer_tui.services.crm_export import export_crm_calls
-        n = export_crm_calls(engine, path, fmt=fmt)
+        # the user's outcomes and their `crm:` words, not only the shipped ones
+        n = export_crm_calls(engine, path, load_dispositions(cfg), fmt=fmt)
     else:
         from dialer_tui.services.calendar import export_callbacks
         n = export_callbacks(engine, path, _bundle(args), now=parse_instant(args.at))
@@ -336,13 +339,17 @@ def cmd_dnc(args) -> int:
 
 
 def cmd_stats(args) -> int:
+    from dialer_tui.services.bundle import load_dispositions
     from dialer_tui.services.stats import compute_stats
 
+    # The user's outcomes say what a meeting or a callback is (and a mistyped --config is an
+    # error, not the shipped file).
+    dispositions = load_dispositions(_cfg(args))
     engine = _engine(args)
     since = parse_instant(args.since, "--since") if args.since else None
     now = parse_instant(args.at)
     with _session(engine, read=True) as s:
-        st = compute_stats(s, since=since, now=now)
+        st = compute_stats(s, since=since, now=now, dispositions=dispositions)
     if args.json:
         _json(st)
         return EXIT_OK
