@@ -26,6 +26,7 @@ from dialer_tui.screens.cockpit_messages import (
     ChangesSeen,
     ClaimedElsewhere,
     DialChecked,
+    NextOpening,
     QueueRead,
     Said,
     ViewRead,
@@ -401,6 +402,26 @@ class CockpitScreen(FirstFrameScreen):
                    "Nobody is callable right now: nothing due, or outside calling hours.\n"
                    "r refreshes; / finds anyone.")
             self.query_one(DossierPane).clear_view(Text(msg, style="yellow"))
+            if event.total != 0:  # say when that changes (a read of a few candidates)
+                in_background(self, lambda: NextOpening(self.cockpit.next_opening()),
+                              group="opening")
+
+    @on(NextOpening)
+    def _next_opening(self, event: NextOpening) -> None:
+        if self.state.current_id is not None or self.query_one(QueueList).items:
+            return  # someone came into the queue meanwhile
+        item, app = event.item, self.dapp
+        text = Text("Nobody is callable right now.\n", style="yellow")
+        if item is None or item.due_at is None:
+            text.append("Nobody comes due in the next two weeks. / finds anyone.")
+        else:
+            theirs = item.due_at.astimezone(item.local_time.tzinfo)
+            mine = item.due_at.astimezone(app.rep_zone)
+            text.append(f"Next: {safe_line(item.name or item.company)} at {theirs:%a %H:%M} "
+                        f"their time ({item.verdict.time_zone}), {mine:%a %H:%M} yours.\n",
+                        style="bold")
+            text.append("The queue fills in by itself then; / finds anyone now.")
+        self.query_one(DossierPane).clear_view(text)
 
     # --- outcomes -----------------------------------------------------------------------------
     def action_outcome(self, name: str) -> None:

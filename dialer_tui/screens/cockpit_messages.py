@@ -56,3 +56,11 @@ class Said(Result):
                  prospect_id: int | None = None) -> None:
         super().__init__()
         self.text, self.style, self.error, self.prospect_id = text, style, error, prospect_id
+
+
+class NextOpening(Result):
+    """Who the empty queue offers next, and when (item.due_at); None: nobody within weeks."""
+
+    def __init__(self, item: QueueItem | None) -> None:
+        super().__init__()
+        self.item = item

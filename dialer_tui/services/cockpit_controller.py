@@ -262,6 +262,14 @@ class Cockpit:
         h = self.host
         return read_queue_window(h.engine(), h.bundle, at=h.now(), limit=limit, rep=h.rep)
 
+    def next_opening(self) -> QueueItem | None:
+        """Who the empty queue next offers, and when (its due_at)."""
+        from dialer_tui.services.queue import next_opening
+
+        h = self.host
+        with self._reader() as s:
+            return next_opening(s, h.bundle, at=h.now(), rep=h.rep)
+
     def change_token(self) -> tuple:
         from dialer_tui.store.repo import change_token
 

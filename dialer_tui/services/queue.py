@@ -7,7 +7,7 @@ queue window is full. Nothing here loops over every prospect."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
@@ -159,6 +159,33 @@ def build_queue(session: Session, bundle: Bundle, *, at: datetime, limit: int = 
             break  # the end of the queue
     items.sort(key=lambda i: _REASON_RANK[i.reason])
     return items[:limit]
+
+
+OPENING_HORIZON = timedelta(days=14)  # calling hours' own look-ahead (Verdict.next_allowed)
+OPENING_SAMPLE = 50
+
+
+def next_opening(session: Session, bundle: Bundle, *, at: datetime, rep: str = ""
+                 ) -> QueueItem | None:
+    """When the queue, empty at `at`, next has someone to call, as its first entry then (due_at
+    is that instant); None within OPENING_HORIZON.
+
+    The candidate instants are when the calling rules next allow the head of the queue (the gate's
+    next_allowed) and when the next follow-ups fall due; each is checked, soonest first, with
+    build_queue itself, so what the empty queue says is what it will do. The cockpit runs this in
+    a worker, only when its queue is empty."""
+    head = [row[0] for row in session.exec(
+        _CANDIDATES, params={"at": at, "rep": rep, "size": OPENING_SAMPLE, "skip": 0})]
+    times = {check.next_allowed for pid in head
+             if (check := check_dial(session, bundle, prospect_id=pid, at=at)).next_allowed}
+    times.update(session.exec(
+        select(Prospect.queue_due_at).where(col(Prospect.queue_due_at) > at)
+        .order_by(col(Prospect.queue_due_at)).limit(OPENING_SAMPLE)))
+    for when in sorted(t for t in times if t is not None and at < t <= at + OPENING_HORIZON):
+        found = build_queue(session, bundle, at=when, limit=1, rep=rep)
+        if found:
+            return replace(found[0], due_at=when)
+    return None
 
 
 def read_queue_window(engine: Engine, bundle: Bundle, *, at: datetime, limit: int, rep: str

@@ -199,3 +199,18 @@ def test_nothing_queued_or_claimed_is_what_why_calls_blocked_at_that_instant(eng
                 assert explain(s, bundle, prospect_id=claimed.prospect_id, at=at,
                                phone=claimed.phone).callable
     assert checked > 100  # the week's working hours put most of them in the queue
+
+
+def test_an_empty_queue_says_who_opens_next_and_when(engine, bundle, make_prospect):
+    from dialer_tui.services.queue import next_opening
+
+    night = datetime(2027, 3, 3, 8, 0, tzinfo=timezone.utc)  # 03:00 in New York, Wednesday
+    make_prospect(first="Ny", numbers=[("212-736-5000", "direct")], at=night)
+    make_prospect(first="La", numbers=[("213-555-0142", "direct")], at=night, priority=9)
+    with Session(engine) as s:
+        assert build_queue(s, bundle, at=night, limit=5) == []
+        item = next_opening(s, bundle, at=night)
+        assert item is not None and item.name == "Ny Test"
+        assert item.due_at == datetime(2027, 3, 3, 13, 0, tzinfo=timezone.utc)  # 08:00 NY
+        [now_open] = build_queue(s, bundle, at=item.due_at, limit=5)  # what it said, it does
+        assert now_open.prospect_id == item.prospect_id
