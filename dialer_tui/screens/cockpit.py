@@ -27,6 +27,7 @@ from dialer_tui.screens.cockpit_messages import (
     ClaimedElsewhere,
     DialChecked,
     NextOpening,
+    Opened,
     QueueRead,
     Said,
     ViewRead,
@@ -696,7 +697,23 @@ class CockpitScreen(FirstFrameScreen):
 
         self.dapp.push_screen(SearchScreen(), self.open_prospect)
 
-    def open_prospect(self, prospect_id: int | None) -> None:
+    def open_prospect(self, prospect_id: int | str | None) -> None:
+        """A search hit (an id), or a number no one has (a str): the caller, added as a new
+        prospect and opened."""
+        if isinstance(prospect_id, str):
+            e164 = prospect_id
+
+            def work() -> Message:
+                from dialer_tui.domain.phones import PhoneError
+
+                try:
+                    return Opened(self.cockpit.add_inbound(e164),
+                                  f"Added {e164} as a new prospect (e: notes)")
+                except (PhoneError, LookupError) as exc:
+                    return Said(str(exc), error=True)
+
+            in_background(self, work, group="edit", exclusive=False)
+            return
         if not prospect_id:
             return
         queue = self.query_one(QueueList)
@@ -738,6 +755,11 @@ class CockpitScreen(FirstFrameScreen):
             lambda text: text is not None and pid is not None and in_background(
                 self, lambda: Said(self.cockpit.save_research(pid, text), prospect_id=pid),
                 group="edit", exclusive=False))
+
+    @on(Opened)
+    def _opened(self, event: Opened) -> None:
+        self.acknowledge(event.said, style="green")
+        self.open_prospect(event.prospect_id)
 
     @on(Said)
     def _said(self, event: Said) -> None:

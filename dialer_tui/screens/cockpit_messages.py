@@ -64,3 +64,11 @@ class NextOpening(Result):
     def __init__(self, item: QueueItem | None) -> None:
         super().__init__()
         self.item = item
+
+
+class Opened(Result):
+    """A prospect to show: the one just made for an inbound number."""
+
+    def __init__(self, prospect_id: int, said: str) -> None:
+        super().__init__()
+        self.prospect_id, self.said = prospect_id, said

@@ -38,8 +38,13 @@ class Found(Message, bubble=False):
         self.text, self.found = text, found
 
 
-class SearchScreen(ModalScreen[int | None]):
+class SearchScreen(ModalScreen[int | str | None]):
+    """Dismissed with a prospect id, or with the typed number (a str) when no one has it and
+    the rep chose to add the caller as a new prospect (the unannounced callback)."""
+
     BINDINGS = [Binding("escape", "dismiss_none", "Close", id="search.close")]
+
+    unknown_number: str | None = None  # the number typed, when no one has it
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box", classes="modal"):
@@ -82,14 +87,31 @@ class SearchScreen(ModalScreen[int | None]):
         ol.add_options([Option(_prompt(m), id=str(m["prospect_id"])) for m in found])
         if found:
             ol.highlighted = 0
-        self.query_one("#search-status", Static).update(
-            Text(f"{len(found)} match{'es' if len(found) != 1 else ''}", style="dim"))
+        status = Text(f"{len(found)} match{'es' if len(found) != 1 else ''}", style="dim")
+        self.unknown_number = self._number(text) if not found else None
+        if self.unknown_number:
+            status.append(f"  Enter: add {display(self.unknown_number)} as a new prospect",
+                          style="bold")
+        self.query_one("#search-status", Static).update(status)
+
+    def _number(self, text: str) -> str | None:
+        """The E.164 form of a typed number that can be dialled, else None."""
+        from dialer_tui.domain.phones import PhoneError, parse_phone
+
+        region = dialer_app(self).bundle.settings.region
+        try:
+            parsed = parse_phone(text, region)
+        except PhoneError:
+            return None
+        return parsed.e164 if parsed.valid and sum(c.isdigit() for c in text) >= 6 else None
 
     @on(Input.Submitted, "#search-input")
     def _submitted(self) -> None:
         ol = self.query_one(OptionList)
         if ol.option_count and ol.highlighted is not None:
             self.dismiss(int(ol.get_option_at_index(ol.highlighted).id or 0))
+        elif self.unknown_number:
+            self.dismiss(self.unknown_number)
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:

@@ -12,11 +12,12 @@ from sqlmodel import Session, select
 
 from dialer_tui.domain import scripts
 from dialer_tui.domain.cadence import parts_called, plan_after
-from dialer_tui.domain.phones import PhoneError, parse_phone, typing_region
+from dialer_tui.domain.phones import PhoneError, parse_phone, region_of, typing_region
 from dialer_tui.services import queue as queue_service
 from dialer_tui.services import review
 from dialer_tui.services.bundle import Bundle
 from dialer_tui.services.rows import ProspectRow
+from dialer_tui.store import repo
 from dialer_tui.store.models import FU_CADENCE, PhoneNumber, Prospect, Touch
 
 
@@ -135,3 +136,27 @@ def add_phone(session: Session, *, prospect_id: int, raw: str, region: str, kind
     session.add(phone)
     session.commit()
     return phone
+
+
+def add_inbound(session: Session, *, e164: str, at: datetime) -> int:
+    """A new prospect for an unknown number that called in: the number, its country, and a note
+    saying when; the rep fills in the rest while talking (e: notes). Its id."""
+    parsed = parse_phone(e164, "")
+    if not parsed.valid:
+        raise PhoneError(f"{parsed.e164} is not an assigned number")
+    existing = session.exec(select(PhoneNumber.prospect_id)
+                            .where(PhoneNumber.e164 == parsed.e164)).first()
+    if existing is not None:
+        return existing  # someone added it meanwhile: open theirs
+    prospect = Prospect(country=region_of(parsed.e164), source="inbound",
+                        research_notes=f"Called in from {parsed.e164} on {at:%Y-%m-%d %H:%M} UTC",
+                        created_at=at, updated_at=at, queue_due_at=at)
+    session.add(prospect)
+    session.flush()
+    session.add(PhoneNumber(prospect_id=prospect.id, e164=parsed.e164, raw=e164,  # type: ignore[arg-type]
+                            kind="mobile" if parsed.is_mobile else "direct", valid=True,
+                            number_type=parsed.number_type,
+                            time_zones=" ".join(parsed.time_zones), created_at=at))
+    repo.refresh_queue_state(session, prospect=prospect)
+    session.commit()
+    return prospect.id  # type: ignore[return-value]

@@ -417,6 +417,13 @@ class Cockpit:
                                   region=h.bundle.settings.region, at=h.now())
         return f"Added {phone.e164} ({phone.kind})"
 
+    def add_inbound(self, e164: str) -> int:
+        """The caller's number as a new prospect (or whoever has it by now): its id."""
+        from dialer_tui.services import cockpit as svc
+
+        with self._writer() as s:
+            return svc.add_inbound(s, e164=e164, at=self.host.now())
+
     def save_research(self, prospect_id: int, text: str) -> str:
         from dialer_tui.services import cockpit as svc
 

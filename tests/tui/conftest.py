@@ -127,8 +127,13 @@ def make_app(engine, bundle, clock=None):
 async def settle(pilot, app) -> None:
     """Wait for the cockpit's workers (queue, dossier, prefetch) to finish and the screen to
     catch up: no sleeps, the same wait each time."""
-    for _ in range(3):
-        await app.workers.wait_for_complete()
+    from textual.worker import WorkerCancelled
+
+    for _ in range(5):
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerCancelled:  # a newer read in its group took over: wait for that one
+            pass
         await pilot.pause()
         if not any(w.is_running for w in app.workers):
             break

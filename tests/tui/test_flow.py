@@ -130,3 +130,20 @@ async def test_skip_says_so(many_engine, bundle):
         await pilot.press("s")
         await settle(pilot, app)
         assert "Skipped P00 Tester: back at the end of the queue" in screen_text(app)
+
+
+async def test_an_unknown_inbound_number_becomes_a_prospect(many_engine, bundle):
+    app = make_app(many_engine, bundle)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash", *"(617) 555-0199")
+        await settle(pilot, app)
+        assert "Enter: add +1 617-555-0199 as a new prospect" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        pid = app.screen.state.current_id
+        with Session(many_engine) as s:
+            new = s.get(Prospect, pid)
+            assert new is not None and new.source == "inbound" and new.country == "US"
+        assert "Added +16175550199 as a new prospect" in screen_text(app)
+        assert "+1 617-555-0199" in screen_text(app)  # its dossier, with the number
