@@ -48,7 +48,7 @@ class CallbackScreen(ModalScreen[str | None]):
                  value: str = "", *, prospect_id: int | None = None,
                  phone: str | None = None) -> None:
         """`prospect_id` and `phone`: whose calling hours the slot is moved into (the number
-        the outcome will be logged on); taken from the cockpit below when not given."""
+        the outcome will be logged on); without them the hours are not checked."""
         super().__init__()
         self.who, self.zone, self.now = name, zone, now
         self.error, self.initial = error, value
@@ -75,8 +75,6 @@ class CallbackScreen(ModalScreen[str | None]):
         self.query_one("#callback-box").border_title = "Callback requested"
         pid, phone = self.prospect_id, self.phone
         if pid is None:
-            pid, phone = self._from_cockpit_below()
-        if pid is None:
             self.reader_said = "calling hours not checked (no prospect on screen)"
             return
         app = dialer_app(self)
@@ -89,15 +87,6 @@ class CallbackScreen(ModalScreen[str | None]):
                 return ReaderLoaded(slot_reader(s, app.bundle, prospect_id=pid, phone=phone))
 
         in_background(self, work, group="callback-reader")
-
-    def _from_cockpit_below(self) -> tuple[int | None, str | None]:
-        """The prospect and number the cockpit under this form will log the outcome for (its
-        controller's state: the cockpit passes only the name, zone and clock today)."""
-        stack = self.app.screen_stack
-        below = stack[-2] if len(stack) > 1 and stack[-1] is self else None
-        state = getattr(getattr(below, "cockpit", None), "state", None)
-        pid = getattr(state, "current_id", None)
-        return (pid if isinstance(pid, int) else None), (getattr(state, "phone", "") or None)
 
     @on(ReaderLoaded)
     def _reader_loaded(self, event: ReaderLoaded) -> None:

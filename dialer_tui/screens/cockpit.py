@@ -449,7 +449,10 @@ class CockpitScreen(FirstFrameScreen):
         app, view, item = self.dapp, self.cockpit.view(), self.state.current_item
         zone = view.dossier.zone if view else (
             item.local_time.tzinfo if item and item.local_time.tzinfo else ZoneInfo("UTC"))
-        app.push_screen(CallbackScreen(self.cockpit.who(), zone, app.now(), error, value),
+        app.push_screen(CallbackScreen(self.cockpit.who(), zone, app.now(),
+                                       error.removeprefix("--when: "), value,
+                                       prospect_id=self.state.current_id,
+                                       phone=self.state.phone or None),
                         lambda text: text and self.log_touch(disp, callback=text))
 
     def log_touch(self, disp: Outcome, *, callback: str | None = None,
