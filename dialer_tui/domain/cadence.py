@@ -206,8 +206,8 @@ def parts_called(cf: CadenceFile, touches: list[tuple[datetime, str]], zone: Zon
 
 
 def plan_after(cf: CadenceFile, *, step: int, first_touch_at: datetime, at: datetime,
-               zone: ZoneInfo, recent_parts: list[str], voicemail: bool
-               ) -> tuple[Planned | None, Planned | None]:
+               zone: ZoneInfo, recent_parts: list[str], voicemail: bool,
+               not_before: datetime | None = None) -> tuple[Planned | None, Planned | None]:
     """The one planner of what follows a touch at `at` that moves the cadence to `step`: (the
     next step, the call a promise made now names). The voicemail script reads the promise from
     here and log_outcome records it from here, with the same inputs, so the slot spoken is the
@@ -218,7 +218,8 @@ def plan_after(cf: CadenceFile, *, step: int, first_touch_at: datetime, at: date
     day_end = rest_of_day(at, zone)
     steps = cf.cadence.steps
     is_call_step = step < len(steps) and steps[step].channel == "call"
-    not_before = day_end if voicemail else at + ATTEMPT_SPACING
+    # The gatekeeper's "try Monday" (`not_before`) pushes the next step later still.
+    not_before = max(day_end if voicemail else at + ATTEMPT_SPACING, not_before or at)
     planned = plan_step(cf, step_index=step, first_touch_at=first_touch_at, at=at, zone=zone,
                         recent_parts=recent_parts, not_before=not_before if is_call_step else None)
     if planned is None:

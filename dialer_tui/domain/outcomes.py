@@ -41,6 +41,10 @@ class Outcome(BaseModel):
     dnc: Literal["person", "number"] | None = None
     bad_number: bool = False
     creates_referral: bool = False
+    # The time this outcome asks the rep for (besides a callback's): a meeting's date and time
+    # (kept on the touch and in the calendar export), or when to try next (the gatekeeper's
+    # "try Monday": the next call waits for it). Optional: Enter on an empty time skips it.
+    asks: Literal["meeting", "next_attempt"] | None = None
     # How it looks and where it goes: optional, so that a new outcome is one YAML entry (the
     # defaults are the properties below).
     short: str = Field(default="", max_length=24)  # the outcome bar's word, and history's

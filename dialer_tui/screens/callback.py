@@ -41,15 +41,26 @@ class ReaderLoaded(Message, bubble=False):
         self.reader = reader
 
 
+# What the form asks for: (title, the line before the prospect's name).
+ASKS = {"callback": ("Callback requested", "Callback for "),
+        "meeting": ("Meeting booked: when? (Enter: no time yet)", "Meeting with "),
+        "next_attempt": ("Gatekeeper: when to try again? (Enter: the usual plan)",
+                         "Next attempt for ")}
+
+
 class CallbackScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "dismiss_none", "Cancel", id="callback.cancel")]
 
     def __init__(self, name: str, zone: ZoneInfo, now: datetime, error: str = "",
                  value: str = "", *, prospect_id: int | None = None,
-                 phone: str | None = None) -> None:
+                 phone: str | None = None, asks: str = "callback") -> None:
         """`prospect_id` and `phone`: whose calling hours the slot is moved into (the number
-        the outcome will be logged on); without them the hours are not checked."""
+        the outcome will be logged on); without them the hours are not checked. `asks`: a
+        callback (a time is needed), a meeting (kept as said: not a call) or the gatekeeper's
+        next attempt; the last two may be left empty (Enter: no time)."""
         super().__init__()
+        self.asks = asks
+        self.title, self.lead = ASKS[asks]
         self.who, self.zone, self.now = name, zone, now
         self.error, self.initial = error, value
         self.prospect_id, self.phone = prospect_id, phone
@@ -66,13 +77,13 @@ class CallbackScreen(ModalScreen[str | None]):
 
     def _head(self) -> Text:
         local = self._now().astimezone(self.zone)
-        head = Text("Callback for ", style="bold")
+        head = Text(self.lead, style="bold")
         head.append(safe.one_line(self.who), style="bold cyan")
         head.append(f"\ntheir time now: {local:%a %d %b %H:%M} ({self.zone.key})", style="dim")
         return head
 
     def on_mount(self) -> None:
-        self.query_one("#callback-box").border_title = "Callback requested"
+        self.query_one("#callback-box").border_title = self.title
         pid, phone = self.prospect_id, self.phone
         if pid is None:
             self.reader_said = "calling hours not checked (no prospect on screen)"
@@ -138,7 +149,9 @@ class CallbackScreen(ModalScreen[str | None]):
         text.append(f"{wanted:%a %d %b %Y %H:%M} their time ({self.zone.key})")
         for note in found.notes if isinstance(found, Slot) else ():
             text.append(f"\n  {note}", style="dim")
-        if not isinstance(found, Slot):
+        if self.asks == "meeting":  # not a call: kept as agreed, calling hours or not
+            text.append("\nStored:    as said (a meeting, not a call)", style="green")
+        elif not isinstance(found, Slot):
             text.append(f"\nStored:    {self.reader_said}", style="dim")
         elif found.moved:
             text.append("\nStored:    ", style="bold yellow")
@@ -153,6 +166,8 @@ class CallbackScreen(ModalScreen[str | None]):
     def _submit(self, event: Input.Submitted) -> None:
         words = event.value.strip()
         if not words:
+            if self.asks != "callback":
+                self.dismiss("")  # no time given: the outcome is logged without one
             return
         try:
             self._read(words)

@@ -430,7 +430,7 @@ class CockpitScreen(FirstFrameScreen):
         disp = app.bundle.dispositions.get(name)
         if disp is None or self.state.current_id is None:
             return
-        if disp.follow_up == "callback":
+        if disp.follow_up == "callback" or disp.asks:
             self._ask_callback(disp)
         elif disp.creates_referral:
             from dialer_tui.screens.referral import ReferralScreen
@@ -452,8 +452,11 @@ class CockpitScreen(FirstFrameScreen):
         app.push_screen(CallbackScreen(self.cockpit.who(), zone, app.now(),
                                        error.removeprefix("--when: "), value,
                                        prospect_id=self.state.current_id,
-                                       phone=self.state.phone or None),
-                        lambda text: text and self.log_touch(disp, callback=text))
+                                       phone=self.state.phone or None,
+                                       asks=disp.asks or "callback"),
+                        # None: cancelled; "": no time given (a meeting, a gatekeeper)
+                        lambda text: text is not None and self.log_touch(
+                            disp, callback=text or None))
 
     def log_touch(self, disp: Outcome, *, callback: str | None = None,
                   referral: ReferralForm | None = None) -> None:

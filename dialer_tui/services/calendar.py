@@ -12,6 +12,7 @@ formula-neutralised (services.exporter.neutralise).
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -33,11 +34,13 @@ from dialer_tui.store.models import (
     FollowUp,
     PhoneNumber,
     Prospect,
+    Touch,
 )
 from dialer_tui.text_safety import strip_controls
 
 UTC = timezone.utc
-DEFAULT_LENGTH = timedelta(minutes=30)  # a follow-up without an end
+DEFAULT_LENGTH = timedelta(minutes=30)  # a follow-up without an end, a meeting
+MEETING = "meeting"  # an event's kind: a meeting booked, with its time
 SEQUENCE_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 CSV_COLUMNS = ("uid", "kind", "start_utc", "end_utc", "their_time", "time_zone", "summary",
                "name", "company", "phones", "label", "note", "prospect_id")
@@ -61,12 +64,16 @@ class CallbackEvent:
 
     @property
     def uid(self) -> str:
+        if self.kind == MEETING:  # its id is the touch that booked it
+            return f"meeting-{self.follow_up_id}@dialer-tui"
         return f"followup-{self.follow_up_id}@dialer-tui"
 
     @property
     def summary(self) -> str:
         if self.kind == FU_PROMISE:
             return f"Promised call: {self.name}"
+        if self.kind == MEETING:
+            return f"Meeting: {self.name}" + (f" ({self.company})" if self.company else "")
         company = f" ({self.company})" if self.company else ""
         return f"Call back {self.name}{company}"
 
@@ -89,7 +96,8 @@ def export_callbacks(engine: Engine, path: Path, bundle, *, now: datetime | None
     if kind not in (".ics", ".csv"):
         raise InputError(f"export callbacks: {path}: the file name must end in .ics or .csv")
     now = (now or system_now()).astimezone(UTC)
-    events = callback_events(engine, bundle)
+    events = heapq.merge(callback_events(engine, bundle), meeting_events(engine, bundle, now),
+                         key=lambda ev: ev.start)
     if kind == ".csv":
         return write_csv(path, CSV_COLUMNS, (_csv_row(ev) for ev in events))
     return write_atomic(path, lambda fh: _write_ics(fh, events, now))
@@ -109,6 +117,32 @@ def callback_events(engine: Engine, bundle) -> Iterator[CallbackEvent]:
             for fu, prospect in part:
                 yield _event(bundle, fu, prospect, dialable(phones.get(prospect.id, []), dnc))
             s.expunge_all()  # keep memory flat however many follow-ups are open
+
+
+def meeting_events(engine: Engine, bundle, now: datetime) -> list[CallbackEvent]:
+    """Meetings booked with a time (the touch keeps it), from a day ago on, soonest first."""
+    booked = [o.name for o in bundle.dispositions.outcomes if o.asks == "meeting"]
+    stmt = (select(Touch, Prospect).join(Prospect, col(Prospect.id) == Touch.prospect_id)
+            .where(col(Touch.outcome).in_(booked), col(Touch.promised_start).is_not(None),
+                   col(Touch.promised_start) >= now - timedelta(days=1))
+            .order_by(col(Touch.promised_start), col(Touch.id)))
+    out = []
+    with Session(reader(engine)) as s:
+        rows = list(s.exec(stmt))
+        phones = repo.phones_of(s, prospect_ids=[p.id for _, p in rows])  # type: ignore[misc]
+        for touch, prospect in rows:
+            nums = phones.get(prospect.id, [])  # type: ignore[arg-type]
+            zone = zone_of(bundle.rules, prospect, nums[0] if nums else None)
+            start = touch.promised_start.astimezone(UTC)  # type: ignore[union-attr]
+            name = prospect.name or prospect.company or f"prospect #{prospect.id}"
+            out.append(CallbackEvent(
+                follow_up_id=touch.id, prospect_id=prospect.id, kind=MEETING,  # type: ignore[arg-type]
+                start=start, end=start + DEFAULT_LENGTH, name=name,
+                company=prospect.company if name != prospect.company else "",
+                phones=tuple(_phone(ph) for ph in nums),
+                their_time=f"{start.astimezone(zone):%a %H:%M} {zone.key}", time_zone=zone.key,
+                label=touch.promised_label, note=touch.note))
+    return out
 
 
 def _event(bundle, fu: FollowUp, prospect: Prospect, phones: list[PhoneNumber]) -> CallbackEvent:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import true
 from sqlmodel import Session, col, select
@@ -196,20 +196,26 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
         if compliance:
             warnings.append(f"this call was {compliance}")
     callback_at, read_as = None, ()
-    if callback and disp.follow_up != "callback":
-        # The time agreed is kept for a callback only; dropping a meeting's time silently
-        # would lose a promise, so it is refused until the touch can hold it.
-        raise OutcomeError(f"--when is recorded for callback_requested only, not {disp.name}")
-    if disp.follow_up == "callback":
-        if not callback:
-            raise OutcomeError("callback_requested needs a time: --when 'thu 9am'")
+    if callback and disp.follow_up != "callback" and disp.asks is None:
+        # A time the outcome cannot keep is refused rather than dropped silently.
+        raise OutcomeError(f"--when is not recorded for {disp.name}: it is for a callback, "
+                           "a meeting or the gatekeeper's next attempt")
+    if disp.follow_up == "callback" and not callback:
+        raise OutcomeError("callback_requested needs a time: --when 'thu 9am'")
+    if callback:
         try:
             slot = _slot_reader(bundle, prospect, number, usable).read(callback, at)
         except WhenError as exc:
             raise OutcomeError(f"--when: {exc}") from None
-        callback_at, read_as = slot.at, slot.notes
-        if slot.moved:
-            warnings.append(slot.moved)
+        read_as = slot.notes
+        if disp.asks == "meeting":  # a meeting is not a call: its time is as agreed
+            callback_at = slot.wanted.astimezone(timezone.utc)
+        else:
+            callback_at = slot.at
+            if slot.moved:
+                warnings.append(slot.moved)
+        # A gatekeeper who said when to try is news, not a re-dial: the plan moves to then.
+        redial = redial and disp.asks != "next_attempt"
     if disp.channel == "voicemail":
         last_vm = session.exec(select(Touch.started_at).where(
             Touch.prospect_id == prospect_id, Touch.channel == "voicemail")
@@ -276,7 +282,23 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
     elif disp.follow_up == "next_step":
         next_label = _advance_cadence(session, bundle, prospect, touch, disp, zone, at,
                                       promises=disp.promise and promises(bundle.playbook,
-                                                                         template_id))
+                                                                         template_id),
+                                      not_before=callback_at)
+    if disp.asks == "next_attempt" and callback_at is not None:
+        # The gatekeeper's "try Monday 10": the next call is due then, ahead of the cadence's
+        # own plan (a written step in between still comes due as planned).
+        local = callback_at.astimezone(zone)
+        session.add(FollowUp(prospect_id=prospect_id, kind=FU_CALLBACK, channel="call",
+                             due_start=callback_at, due_end=callback_at + CALLBACK_LENGTH,
+                             label=f"{local:%A %H:%M} (their gatekeeper's advice)", owner=rep,
+                             touch_id=touch.id, created_at=at))
+        next_label = f"try again {local:%A %d %b %H:%M} ({zone.key}), as the gatekeeper said"
+    if disp.asks == "meeting" and callback_at is not None:
+        # The meeting's time, on its touch (history, the calendar export).
+        local = callback_at.astimezone(zone)
+        touch.promised_start = callback_at
+        touch.promised_label = f"meeting {local:%a %d %b %H:%M}"
+        next_label = f"meeting {local:%A %d %b %H:%M} ({zone.key})"
     touch.undo_state = json.dumps(undo)
     session.add(touch)
     session.flush()
@@ -325,7 +347,8 @@ def _dnc_person(session: Session, prospect: Prospect, phones: list[PhoneNumber],
 
 
 def _advance_cadence(session: Session, bundle: Bundle, prospect: Prospect, touch: Touch,
-                     disp: Outcome, zone, at: datetime, promises: bool) -> str:
+                     disp: Outcome, zone, at: datetime, promises: bool,
+                     not_before: datetime | None = None) -> str:
     """Schedule the next cadence step; a voicemail that promised the next call records it
     (`promises`: the voicemail read says when, domain.playbook.promises)."""
     cf = bundle.cadences
@@ -336,7 +359,8 @@ def _advance_cadence(session: Session, bundle: Bundle, prospect: Prospect, touch
     planned, promised = plan_after(
         cf, step=step, first_touch_at=first, at=at, zone=zone, voicemail=disp.channel ==
         "voicemail", recent_parts=parts_called(cf, [(t.started_at, t.channel)
-                                                    for t in reversed(recent)], zone))
+                                                    for t in reversed(recent)], zone),
+        not_before=not_before)
     if planned is None:  # past the last step: seven-plus tries made, let it rest
         prospect.status = STATUS_UNRESPONSIVE
         prospect.recycle_at = at + timedelta(days=cf.unresponsive_recycle_days)

@@ -79,9 +79,17 @@ def test_words_it_cannot_read_and_a_time_it_cannot_keep_are_exit_2_and_write_not
                check=False)
     assert proc.returncode == 2
     assert "cannot read 'bananas'" in proc.stderr and "'jan 20 9am'" in proc.stderr
-    proc = run("log", pid, "meeting_booked", "--at", TUE, "--when", "thu 2pm", db=db,
+    proc = run("log", pid, "no_answer", "--at", TUE, "--when", "thu 2pm", db=db,
                check=False)
     assert proc.returncode == 2
-    assert "--when is recorded for callback_requested only" in proc.stderr
+    assert "--when is not recorded for no_answer" in proc.stderr
     hist = json.loads(run("history", pid, "--at", TUE, "--json", db=db).stdout)
     assert hist["touches"] == []
+
+
+def test_a_meetings_time_is_kept_as_agreed(db):
+    pid = ben(db)
+    proc = run("log", pid, "meeting_booked", "--at", TUE, "--when", "thu 2pm", db=db)
+    assert "next: meeting Thursday" in proc.stdout
+    hist = json.loads(run("history", pid, "--at", TUE, "--json", db=db).stdout)
+    assert hist["touches"][0]["promised"].startswith("meeting Thu")

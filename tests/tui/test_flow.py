@@ -147,3 +147,41 @@ async def test_an_unknown_inbound_number_becomes_a_prospect(many_engine, bundle)
             assert new is not None and new.source == "inbound" and new.country == "US"
         assert "Added +16175550199 as a new prospect" in screen_text(app)
         assert "+1 617-555-0199" in screen_text(app)  # its dossier, with the number
+
+
+async def test_a_meeting_keeps_its_time_and_a_gatekeeper_moves_the_next_call(many_engine,
+                                                                             bundle, tmp_path):
+    from dialer_tui.services.calendar import export_callbacks
+    from dialer_tui.store.models import FollowUp
+
+    from .conftest import PINNED
+
+    app = make_app(many_engine, bundle)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        met = app.screen.state.current_id
+        await pilot.press("1")
+        await settle(pilot, app)
+        await pilot.press(*"thu 2pm")  # Thursday 14:00 in Miami: the meeting, as agreed
+        await settle(pilot, app)
+        assert "as said (a meeting, not a call)" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        gk = app.screen.state.current_id
+        await pilot.press("6")
+        await settle(pilot, app)
+        await pilot.press(*"mon 10am", "enter")  # the assistant: "try Monday"
+        await settle(pilot, app)
+    [meeting] = touches(many_engine, met)
+    assert meeting.outcome == "meeting_booked"
+    assert meeting.promised_start is not None
+    assert meeting.promised_start.isoformat() == "2025-03-06T19:00:00+00:00"  # 14:00 EST
+    ics = tmp_path / "agenda.ics"
+    export_callbacks(many_engine, ics, bundle, now=PINNED)
+    assert "SUMMARY:Meeting: P00 Tester (Company 00)" in ics.read_text()
+    with Session(many_engine) as s:
+        advised = s.exec(select(FollowUp).where(FollowUp.prospect_id == gk,
+                                                FollowUp.kind == "callback")).one()
+    # Monday 10 March, 10:00 in Miami (daylight saving time from 9 March): 14:00 UTC.
+    assert advised.due_start.isoformat() == "2025-03-10T14:00:00+00:00"
+    assert "gatekeeper" in advised.label

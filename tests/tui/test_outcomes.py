@@ -19,6 +19,8 @@ async def _answer_modal(pilot, app, outcome) -> None:
     if outcome.follow_up == "callback":
         app.screen.query_one("#callback-input", Input).value = "tomorrow 10am"
         await pilot.press("enter")
+    elif outcome.asks:  # a meeting's time, a gatekeeper's "try Monday": optional
+        await pilot.press("enter")
     elif outcome.creates_referral:
         app.screen.query_one("#ref-name", Input).value = "Robin Referral"
         app.screen.query_one("#ref-phone", Input).value = "(305) 555-0999"
