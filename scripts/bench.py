@@ -325,10 +325,10 @@ async def _cockpit_child(db: Path, at: datetime, mode: str, n: int, warm: int) -
 
         def shown() -> bool:
             s = app.screen
-            if not isinstance(s, CockpitScreen) or s.current_id is None:
+            if not isinstance(s, CockpitScreen) or s.state.current_id is None:
                 return False
             view = s.query_one(DossierPane).view
-            return view is not None and view.prospect_id == s.current_id
+            return view is not None and view.prospect_id == s.state.current_id
 
         async def settle() -> None:
             await pilot.pause()
