@@ -436,7 +436,7 @@ class CockpitScreen(FirstFrameScreen):
             from dialer_tui.screens.referral import ReferralScreen
 
             app.push_screen(ReferralScreen(self.cockpit.who(), self.cockpit.company(),
-                                           app.bundle.settings.region),
+                                           self.cockpit.typing_region()),
                             lambda form: form and self.log_touch(disp, referral=form))
         else:
             self.log_touch(disp)
@@ -736,7 +736,7 @@ class CockpitScreen(FirstFrameScreen):
         from dialer_tui.screens.edit import AddPhoneScreen
 
         pid = self.state.current_id
-        self.dapp.push_screen(AddPhoneScreen(self.cockpit.who(), self.dapp.bundle.settings.region),
+        self.dapp.push_screen(AddPhoneScreen(self.cockpit.who(), self.cockpit.typing_region()),
                               lambda got: got and pid is not None and self._add_phone(pid, *got))
 
     def _add_phone(self, prospect_id: int, raw: str, kind: str, note: str) -> None:

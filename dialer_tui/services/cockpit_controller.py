@@ -174,6 +174,17 @@ class Cockpit:
         item = st.current_item
         return (item.name or item.company) if item else f"prospect {st.current_id}"
 
+    def typing_region(self) -> str:
+        """Where a number typed for the prospect on screen is read (their country, services and
+        forms alike: "020 7946 0123" for a Londoner is a London number)."""
+        from dialer_tui.domain.phones import typing_region
+
+        view, default = self.view(), self.host.bundle.settings.region
+        if view is None:
+            return default
+        return typing_region(view.dossier.prospect.country,
+                             [p.e164 for p in view.dossier.phones], default)
+
     def company(self) -> str:
         view, item = self.view(), self.state.current_item
         return view.dossier.prospect.company if view else item.company if item else ""

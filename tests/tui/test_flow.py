@@ -185,3 +185,30 @@ async def test_a_meeting_keeps_its_time_and_a_gatekeeper_moves_the_next_call(man
     # Monday 10 March, 10:00 in Miami (daylight saving time from 9 March): 14:00 UTC.
     assert advised.due_start.isoformat() == "2025-03-10T14:00:00+00:00"
     assert "gatekeeper" in advised.label
+
+
+async def test_a_number_added_to_a_londoner_is_read_as_a_london_number(db_path, tmp_path,
+                                                                      bundle):
+    from dialer_tui.store.engine import make_engine
+    from dialer_tui.store.models import PhoneNumber
+
+    from .conftest import PINNED, _import, write_csv
+
+    engine = make_engine(db_path)
+    _import(engine, write_csv(tmp_path / "uk.csv", [
+        "Oliver,Hughes,CFO,Thames Ltd,Finance,London,,GB,o@thames.example,,"
+        "+44 20 7946 0018,,,5"]))
+    app = make_app(engine, bundle, clock=lambda: PINNED.replace(hour=11))  # 11:00 in London
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        pid = app.screen.state.current_id
+        assert pid is not None
+        await pilot.press("a")
+        await settle(pilot, app)
+        await pilot.press(*"020 7946 0123", "enter")  # national format, as a Londoner says it
+        await settle(pilot, app)
+    with Session(engine) as s:
+        numbers = {p.e164 for p in s.exec(select(PhoneNumber).where(
+            PhoneNumber.prospect_id == pid))}
+    engine.dispose()
+    assert "+442079460123" in numbers
