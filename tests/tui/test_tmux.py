@@ -93,3 +93,38 @@ def test_acknowledged_outcome_survives_sigkill(tmp_path):
         stored = list(s.exec(select(Touch).where(Touch.outcome == "no_answer")))
     assert len(stored) == 1, name
     assert Path(db).exists()
+
+
+@pytest.mark.needs("tmux", "exe")
+def test_keys_in_one_burst_act_in_order_on_the_right_prospects(tmp_path):
+    """`5 d 4` typed in one burst into the real terminal: a no-answer on the first prospect,
+    the dial refused or dropped as the rep moved on, a voicemail on the second; no stray note."""
+    rows = [f"Burst{i},Caller,Owner,Burst Co {i},Logistics,,,,b{i}@example.com,{num},,,,{9 - i}"
+            for i, num in enumerate(NUMBERS)]
+    db = tmp_path / "burst.db"
+    engine = make_engine(db)
+    _import(engine, write_csv(tmp_path / "burst.csv", rows))
+    cfg = _round_the_clock_config(tmp_path / "config")
+    with Session(engine) as s:
+        order = [it.prospect_id for it in build_queue(s, load_bundle(cfg),
+                                                      at=datetime.now(timezone.utc), limit=5)]
+    session = f"dialer-tui-test-{uuid.uuid4().hex[:8]}"
+    cmd = (f"exec env DIALER_TUI_DB={db} DIALER_TUI_CONFIG={cfg} TERM=xterm-256color "
+           f"{installed_exe()}")
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "35", cmd],
+                   check=True)
+    try:
+        _wait_for(session, "callable now")
+        subprocess.run(["tmux", "send-keys", "-t", session, "-l", "5d4"], check=True)
+        _wait_for(session, "Logged left voicemail for")
+        time.sleep(0.3)  # anything the burst might still do, it does now
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], check=False,
+                       capture_output=True)
+    engine.dispose()
+    engine = make_engine(db)
+    with Session(engine) as s:
+        stored = [(t.prospect_id, t.outcome, t.note) for t in s.exec(select(Touch)
+                                                                     .order_by(Touch.id))]
+    engine.dispose()
+    assert stored == [(order[0], "no_answer", ""), (order[1], "left_voicemail", "")]
