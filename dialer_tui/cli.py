@@ -364,10 +364,17 @@ def cmd_check(args) -> int:
     from dialer_tui.services.bundle import load_bundle
     from dialer_tui.services.header_map import vocabulary
 
+    from dialer_tui.domain.calling_hours import rules_warnings
+    from dialer_tui.services.bundle import rules_problems
+
     cfg = _cfg(args)
     bundle = load_bundle(cfg)
     check_keys(bundle)
     vocabulary(cfg)  # header_synonyms.yaml
+    # Dated data goes stale: warnings (exit 0), judged on the clock or --at, never on a guess.
+    today = parse_instant(args.at).date()
+    for line in rules_warnings(bundle.rules, today) + rules_problems(bundle):
+        _out(f"warning: {line}")
     _out("ok: playbook, cadences, dispositions, calling rules, header synonyms and settings "
          f"are valid (config dir {cfg})")
     return EXIT_OK
@@ -465,7 +472,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("path")
     d = dsub.add_parser("list")
     d.add_argument("--json", action="store_true")
-    add("check", cmd_check, "validate the config and data files")
+    add("check", cmd_check, "validate the config and data files",
+        at="to judge the dated rules at (holiday lists running out, an old as_of)")
     return p
 
 
@@ -485,6 +493,8 @@ def main(argv: list[str] | None = None) -> int:
     # outcome and export errors, without importing those modules here.
     bad_input = (UsageError, ConfigError, StoreError)
     try:
+        if getattr(args, "config", None):  # a mistyped --config is an error for every command,
+            _cfg(args)  # also those that read no config (lookup, dnc), never silently ignored
         code = args.func(args)
         sys.stdout.flush()  # here, where a closed pipe or a full disk is still ours to report
         return code

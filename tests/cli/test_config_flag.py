@@ -32,7 +32,7 @@ def db(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("args", [
     ("check",), ("stats",), ("queue",), ("export", "prospects", "{out}"),
-    ("export", "crm-calls", "{out}"),
+    ("export", "crm-calls", "{out}"), ("lookup", "555"), ("dnc", "list"),
 ])
 def test_a_config_folder_that_does_not_exist_is_exit_2_in_one_line(db, tmp_path, args):
     out = tmp_path / "out.csv"
