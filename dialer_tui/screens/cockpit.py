@@ -104,6 +104,10 @@ class CockpitScreen(FirstFrameScreen):
         Binding("o", "objections", "Objections", id="cockpit.objections", show=False),
         Binding("v", "stopwatch", "Stopwatch", id="cockpit.stopwatch", show=False),
         Binding("p", "toggle_script", "Script/dossier", id="cockpit.toggle_script", show=False),
+        Binding("shift+down", "scroll_script(1)", "Script down", id="cockpit.script_down",
+                show=False),
+        Binding("shift+up", "scroll_script(-1)", "Script up", id="cockpit.script_up",
+                show=False),
         Binding("r", "refresh", "Refresh", id="cockpit.refresh", show=False),
         Binding("h", "history", "History", id="cockpit.history", show=False),
         Binding("S", "stats", "Stats", id="cockpit.stats", show=False),
@@ -678,6 +682,14 @@ class CockpitScreen(FirstFrameScreen):
 
     def action_stopwatch(self) -> None:
         self.query_one(Stopwatch).toggle()
+
+    def action_scroll_script(self, pages: int) -> None:
+        """The script pane (the dossier where it is hidden, at 80 columns) by half a screen,
+        without leaving the queue: an objection's answer below the fold, without the mouse."""
+        pane: ScriptPane | DossierPane = self.query_one(ScriptPane)
+        if not pane.display or not pane.region.width:
+            pane = self.query_one(DossierPane)
+        pane.scroll_relative(y=pages * max(1, pane.size.height // 2), animate=False)
 
     def action_toggle_script(self) -> None:
         self.toggle_class("-script")

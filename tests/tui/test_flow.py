@@ -212,3 +212,17 @@ async def test_a_number_added_to_a_londoner_is_read_as_a_london_number(db_path, 
             PhoneNumber.prospect_id == pid))}
     engine.dispose()
     assert "+442079460123" in numbers
+
+
+async def test_shift_arrows_scroll_the_script_from_the_queue(many_engine, bundle):
+    app = make_app(many_engine, bundle)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        pane = app.screen.query_one(ScriptPane)
+        assert pane.scroll_y == 0
+        await pilot.press("shift+down")
+        await settle(pilot, app)
+        assert pane.scroll_y > 0 and app.focused is app.screen.query_one(QueueList)
+        await pilot.press("shift+up")
+        await settle(pilot, app)
+        assert pane.scroll_y == 0
