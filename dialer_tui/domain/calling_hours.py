@@ -8,19 +8,21 @@ per candidate zone: the queue judges hundreds of rows on every refresh.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
-from typing import Any
+from typing import Any, Sequence
 from zoneinfo import ZoneInfo
 
 import phonenumbers
 from phonenumbers import NumberParseException
 from phonenumbers import timezone as pn_timezone
-from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from dialer_tui.domain import phones
 from dialer_tui.domain.regions import (
+    Calendar,
     CountryCode,
     CountryRule,
     Law,
@@ -36,17 +38,33 @@ from dialer_tui.domain.regions import (
     get_zone,
     intersect,
     next_open,
+    period_text,
     secs_of,
     window_spans,
     within,
 )
 
-__all__ = ["CallingRules", "Target", "Verdict", "judge", "next_slot", "candidate_zones"]
+__all__ = ["CallingRules", "Target", "Verdict", "judge", "next_slot", "candidate_zones",
+           "longest_cap_period", "rules_warnings"]
 
 UTC = timezone.utc
 SEARCH_HORIZON = timedelta(days=14)
-CAP_WINDOW = timedelta(hours=24)  # the rolling window of every attempt cap (gate.py counts in it)
+CAP_WINDOW = timedelta(hours=24)  # the period of a cap given as attempts_per_24h
+STALE_AFTER = timedelta(days=365)  # `check` warns when the file's as_of is older
+RUNS_OUT_WITHIN = timedelta(days=60)  # `check` warns when a holiday list ends this soon
 _PLAN_CACHE_MAX = 50_000  # distinct (target, user window) pairs kept; cleared whole when full
+
+
+class NotEncoded(BaseModel):
+    """A rule the file knows of and does not apply, and why (said so, not silently left out)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    where: str = Field(min_length=1)
+    what: str = Field(min_length=1)
+    why: str = Field(min_length=1)
+    source: str = ""
+    url: str = ""
 
 
 class CallingRules(BaseModel):
@@ -57,6 +75,8 @@ class CallingRules(BaseModel):
     countries: dict[CountryCode, CountryRule] = {}
     default: Rule  # every country without its own entry
     states: dict[str, StateRule] = {}
+    calendars: dict[str, Calendar] = {}
+    not_encoded: list[NotEncoded] = []
     zones: ZoneTable
     _compiled: Any = PrivateAttr(default=None)
 
@@ -65,7 +85,42 @@ class CallingRules(BaseModel):
         for code, rule in self.states.items():
             if code not in self.zones.regions.get(rule.country, {}):
                 raise ValueError(f"states.{code}: not listed under zones.regions.{rule.country}")
+        for where, rule in self.rules():
+            for entry in rule.holidays:
+                if isinstance(entry, str) and entry not in self.calendars:
+                    raise ValueError(f"{where}.holidays: {entry!r} is not under calendars: "
+                                     f"(known: {', '.join(sorted(self.calendars)) or 'none'})")
         return self
+
+    def rules(self) -> list[tuple[str, Rule]]:
+        """Every rule with its id as written in the file ("countries.US", "states.TX")."""
+        return [("default", self.default),
+                *((f"countries.{k}", r) for k, r in self.countries.items()),
+                *((f"states.{k}", r) for k, r in self.states.items())]
+
+
+class _Places(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    countries: dict[CountryCode, Any] = {}
+    regions: dict[CountryCode, dict[str, Any]] = {}
+
+
+class RulesOverlay(BaseModel):
+    """A user's calling_rules.yaml: any part of the file, each rule whole (validated here so
+    an error names the user's file; services/bundle.py merges it onto the shipped rules)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    replace_shipped: bool = False  # true: this file is the whole rule set
+    as_of: date | None = None
+    note: str | None = None
+    countries: dict[CountryCode, CountryRule] = {}
+    default: Rule | None = None
+    states: dict[str, StateRule] = {}
+    calendars: dict[str, Calendar] = {}
+    not_encoded: list[NotEncoded] = []
+    zones: _Places | None = None
 
 
 # --- the public answers ---------------------------------------------------------------------------
@@ -93,8 +148,11 @@ class Verdict:
     time_zone: str  # the zone shown to the rep
     local_time: datetime  # `at` in time_zone
     warnings: tuple[str, ...]
-    attempt_cap: int | None  # per rolling 24 h, None when no rule caps attempts
+    attempt_cap: int | None  # the smallest cap of the rules applied; None when none caps
     laws: tuple[str, ...] = ()  # the name of every law applied, in the order first met
+    # The longest rolling period of those caps: the calls to count are those this long before
+    # the instant judged (24 h for Florida, 30 days for France).
+    cap_period: timedelta | None = None
 
 
 # --- per-target plans: which zones, which laws in each ----------------------------------------
@@ -113,7 +171,7 @@ class _Plan:
     names: tuple[str, ...]
     primary: _ZonePlan
     warnings: tuple[str, ...]
-    cap_law: Law | None
+    cap_laws: tuple[Law, ...]  # every law that caps attempts, the smallest cap first
     window: Spans | None  # the user's window, None when it does not narrow
     window_text: str
 
@@ -139,21 +197,29 @@ def _all_number_zones(e164: str) -> tuple[str, ...]:
 class _Compiled:
     def __init__(self, rules: CallingRules) -> None:
         self.index = ZoneIndex(rules.zones)
+        cals = rules.calendars
         self.country_laws: dict[str, Law] = {}
         for code, rule in rules.countries.items():
-            law = compile_law(code, rule)
+            law = compile_law(code, rule, calendars=cals)
             self.country_laws[code] = law
             for other in rule.covers:
                 self.country_laws.setdefault(other, law)
-        self.default = compile_law("default", rules.default)
+        self.default = compile_law("default", rules.default, calendars=cals)
         self.states: dict[tuple[str, str], Law] = {}
         self.by_area_code: dict[str, list[Law]] = {}
         for code, st in rules.states.items():
-            law = compile_law(f"{st.country}-{code}", st, st.country)
+            law = compile_law(f"{st.country}-{code}", st, st.country, calendars=cals)
             self.states[(st.country, code)] = law
             for ac in st.area_codes:
                 self.by_area_code.setdefault(ac, []).append(law)
-        self.plans: dict[tuple[Target, Any], _Plan] = {}
+        # Rules with an `effective` day split time into epochs; a plan is built per epoch, so
+        # the per-call cost stays one bisect. A rule counts from the day before its effective
+        # day in UTC: in force by local midnight in every zone (a day early west of UTC).
+        self.epochs: tuple[date, ...] = tuple(sorted(
+            {law.effective - timedelta(days=1) for law in (
+                *self.country_laws.values(), self.default, *self.states.values())
+             if law.effective is not None}))
+        self.plans: dict[tuple[Target, Any, int], _Plan] = {}
         self.schedules: dict[tuple[tuple[str, ...], Spans | None], Schedule] = {}
 
     def schedule(self, laws: tuple[Law, ...], window: Spans | None) -> Schedule:
@@ -169,16 +235,27 @@ class _Compiled:
             found = self.schedules[key] = Schedule(week, holidays)
         return found
 
-    def plan(self, target: Target, user_window: tuple[time, time] | None) -> _Plan:
-        key = (target, user_window)
+    def epoch(self, at: datetime | None) -> int:
+        if not self.epochs or at is None:
+            return len(self.epochs) if at is None else 0
+        return bisect_right(self.epochs, at.astimezone(UTC).date())
+
+    def in_force(self, law: Law, epoch: int) -> bool:
+        return law.effective is None or (
+            epoch > 0 and law.effective - timedelta(days=1) <= self.epochs[epoch - 1])
+
+    def plan(self, target: Target, user_window: tuple[time, time] | None,
+             at: datetime | None = None) -> _Plan:
+        key = (target, user_window, self.epoch(at))
         found = self.plans.get(key)
         if found is None:
             if len(self.plans) >= _PLAN_CACHE_MAX:
                 self.plans.clear()
-            found = self.plans[key] = self._build(target, user_window)
+            found = self.plans[key] = self._build(target, user_window, key[2])
         return found
 
-    def _build(self, target: Target, user_window: tuple[time, time] | None) -> _Plan:
+    def _build(self, target: Target, user_window: tuple[time, time] | None,
+               epoch: int) -> _Plan:
         idx, warnings = self.index, []
         e164 = target.e164.strip()
         phone_region = target.phone_region.strip().upper() or (_number_region(e164) if e164 else "")
@@ -250,10 +327,14 @@ class _Compiled:
             triggered += self.by_area_code.get(code, ())
         if region is not None and (region.country, region.code) in self.states:
             triggered.append(self.states[(region.country, region.code)])
+        triggered = [law for law in triggered if self.in_force(law, epoch)]
         window = window_spans(user_window)
         zplans = []
         for zone, countries in found.items():
-            laws = [self.country_laws.get(c, self.default) for c in sorted(countries)]
+            laws = []
+            for c in sorted(countries):
+                law = self.country_laws.get(c, self.default)
+                laws.append(law if self.in_force(law, epoch) else self.default)
             laws += [law for law in triggered if law.country in countries]
             unique = tuple(dict.fromkeys(laws))
             zplans.append(_ZonePlan(zone, get_zone(zone), unique, self.schedule(unique, window)))
@@ -265,7 +346,7 @@ class _Compiled:
         return _Plan(
             zones=tuple(zplans), names=tuple(zp.name for zp in zplans), primary=primary,
             warnings=tuple(dict.fromkeys(warnings)),
-            cap_law=min(capped, key=lambda law: law.cap) if capped else None,
+            cap_laws=tuple(sorted(dict.fromkeys(capped), key=lambda law: law.cap or 0)),
             window=window, window_text=describe(window) if window else "")
 
 
@@ -318,7 +399,8 @@ def _blocked_reasons(zp: _ZonePlan, local: datetime, plan: _Plan) -> list[str]:
     out = []
     for law in zp.laws:
         if day in law.holidays:
-            out.append(f"blocked: {day.isoformat()} is a holiday in {zp.name} ({law.name})")
+            out.append(f"blocked: {day.isoformat()} {law.closed.get(day, 'is a holiday')}; "
+                       f"{law.name} allows no calls that day (in {zp.name})")
         elif not within(law.week[wd], s):
             out.append(f"blocked: {hm} in {zp.name}; {law.name} allows {law.allows[wd]}")
     if plan.window is not None and not within(plan.window, s):
@@ -328,13 +410,20 @@ def _blocked_reasons(zp: _ZonePlan, local: datetime, plan: _Plan) -> list[str]:
 
 def judge(rules: CallingRules, target: Target, at: datetime, *, attempts_24h: int = 0,
           oldest_attempt_24h: datetime | None = None,
-          user_window: tuple[time, time] | None = None) -> Verdict:
+          user_window: tuple[time, time] | None = None,
+          calls: Sequence[datetime] | None = None) -> Verdict:
     """Whether `target` may be called at `at`, why, and if not, the earliest instant it may.
 
-    `attempts_24h` counts attempts in the rolling 24 h before `at`, the oldest of which is
-    `oldest_attempt_24h` (its +24 h is when the cap lifts; unknown means `at` + 24 h)."""
+    `calls` are the person's calls before `at`, newest first, going back at least the plan's
+    longest cap period (Verdict.cap_period; longest_cap_period(rules) covers every plan). The
+    older form, `attempts_24h` calls in the 24 h before `at` the oldest of which is
+    `oldest_attempt_24h` (unknown: `at`), is read as that many calls at that instant."""
     _aware(at, "at")
-    plan = _compiled(rules).plan(target, user_window)
+    plan = _compiled(rules).plan(target, user_window, at)
+    if calls is None:
+        if oldest_attempt_24h is not None:
+            _aware(oldest_attempt_24h, "oldest_attempt_24h")
+        calls = [oldest_attempt_24h or at] * attempts_24h
     reasons: list[str] = []
     blocked = False
     for zp in plan.zones:
@@ -345,23 +434,28 @@ def judge(rules: CallingRules, target: Target, at: datetime, *, attempts_24h: in
             blocked = True
             reasons.extend(_blocked_reasons(zp, local, plan))
     start = at
-    law = plan.cap_law
-    if law is not None and law.cap is not None and attempts_24h >= law.cap:
-        if oldest_attempt_24h is not None:
-            _aware(oldest_attempt_24h, "oldest_attempt_24h")
-        release = (oldest_attempt_24h or at) + CAP_WINDOW
-        if release > at:  # an "oldest" already 24 h old means the count is stale: not capped
-            blocked, start = True, release
-            rel = release.astimezone(plan.primary.tz)
-            reasons.append(f"blocked: {attempts_24h} attempts in the last 24 h; {law.name} "
-                           f"allows {law.cap} per rolling 24 h, so not before {rel:%a %H:%M} "
-                           f"in {plan.primary.name}")
+    for law in plan.cap_laws:
+        cap, period = law.cap or 0, law.cap_period
+        recent = [c for c in calls if c > at - period]
+        if len(recent) < cap:
+            continue
+        # The cap lifts when the cap-th newest call leaves the rolling period.
+        release = sorted(recent, reverse=True)[cap - 1] + period
+        blocked, start = True, max(start, release)
+        rel = release.astimezone(plan.primary.tz)
+        span = period_text(period)
+        reasons.append(f"blocked: {len(recent)} attempts in the last {span}; {law.name} "
+                       f"allows {cap} per rolling {span}, so not before "
+                       f"{rel:%a %H:%M}{'' if period <= CAP_WINDOW else f' {rel:%Y-%m-%d}'} "
+                       f"in {plan.primary.name}")
     local_time = at.astimezone(plan.primary.tz)
-    cap = law.cap if law is not None else None
+    cap_laws = plan.cap_laws
+    cap = cap_laws[0].cap if cap_laws else None
+    cap_period = max(law.cap_period for law in cap_laws) if cap_laws else None
     laws = tuple(dict.fromkeys(x.name for zp in plan.zones for x in zp.laws))
     if not blocked:
         return Verdict(True, tuple(reasons), None, plan.names, plan.primary.name, local_time,
-                       plan.warnings, cap, laws)
+                       plan.warnings, cap, laws, cap_period)
     nxt = _search(plan, start)
     if nxt is None:
         reasons.append(f"no time allowed in every zone within {SEARCH_HORIZON.days} days")
@@ -369,7 +463,7 @@ def judge(rules: CallingRules, target: Target, at: datetime, *, attempts_24h: in
         shown = nxt.astimezone(plan.primary.tz)
         reasons.append(f"next allowed: {shown:%a %Y-%m-%d %H:%M} in {plan.primary.name}")
     return Verdict(False, tuple(reasons), nxt, plan.names, plan.primary.name, local_time,
-                   plan.warnings, cap, laws)
+                   plan.warnings, cap, laws, cap_period)
 
 
 def next_slot(rules: CallingRules, target: Target, after: datetime, *,
@@ -378,7 +472,7 @@ def next_slot(rules: CallingRules, target: Target, after: datetime, *,
 
     Used to snap a callback time. Raises ValueError when nothing within 14 days is allowed."""
     _aware(after, "after")
-    found = _search(_compiled(rules).plan(target, user_window), after)
+    found = _search(_compiled(rules).plan(target, user_window, after), after)
     if found is None:
         raise ValueError(f"no allowed time within {SEARCH_HORIZON.days} days "
                          f"of {after.isoformat()}")
@@ -388,3 +482,37 @@ def next_slot(rules: CallingRules, target: Target, after: datetime, *,
 def candidate_zones(rules: CallingRules, target: Target) -> tuple[str, ...]:
     """Every zone a call to `target` is judged in: the phone's, then the prospect's."""
     return _compiled(rules).plan(target, None).names
+
+
+def longest_cap_period(rules: CallingRules) -> timedelta:
+    """How far back any rule counts calls: what the gate reads before judging a person."""
+    c = _compiled(rules)
+    laws = (*c.country_laws.values(), c.default, *c.states.values())
+    return max((law.cap_period for law in laws if law.cap is not None), default=CAP_WINDOW)
+
+
+def rules_warnings(rules: CallingRules, today: date) -> list[str]:
+    """What `dialer-tui check` warns of on `today` (passed in: the clock, or `check --at`):
+    a file not checked for a year, holiday lists that end within 60 days (a day missing from
+    a list is a day the rule does not ban), rules whose current text could not be read."""
+    out = []
+    if today - rules.as_of > STALE_AFTER:
+        out.append(f"calling_rules.yaml is as of {rules.as_of}, more than a year before "
+                   f"{today}: check each rule against its source and update as_of")
+    used = {e for _, r in rules.rules() for e in r.holidays if isinstance(e, str)}
+    for cid, cal in sorted(rules.calendars.items()):
+        if cid not in used:
+            continue
+        end = cal.runs_out()
+        if end < today:
+            out.append(f"holiday list {cid} ({cal.name}) ended on {end}: add the dates after it")
+        elif end - today <= RUNS_OUT_WITHIN:
+            out.append(f"holiday list {cid} ({cal.name}) runs out on {end}, within "
+                       f"{RUNS_OUT_WITHIN.days} days: add the next year's dates")
+    unverified: list[str] = [where for where, r in rules.rules() if not r.verified]
+    unverified += [f"calendars.{cid}" for cid, cal in sorted(rules.calendars.items())
+                   if cid in used and not cal.verified]
+    if unverified:
+        out.append(f"{len(unverified)} rules could not be checked against their current text "
+                   f"(verified: false): {', '.join(unverified)}")
+    return out

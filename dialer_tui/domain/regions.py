@@ -9,10 +9,10 @@ start (not minute by minute) for the next opening, DST gaps included.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -204,14 +204,102 @@ class Hours(BaseModel):
         return self
 
 
+CalendarId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")]
+
+
+class Calendar(BaseModel):
+    """A list of holidays of one place (`calendars:` in calling_rules.yaml), named by rules.
+
+    The list is complete `through` a day (default: the 31st of December of its last year);
+    `dialer-tui check` warns when that day is near, since a rule cannot ban a day not listed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    place: str = Field(min_length=1)  # the verdict says "... is a holiday in {place}"
+    source: str = Field(min_length=1)
+    url: str = ""
+    checked: date | None = None
+    verified: bool = True
+    note: str = ""
+    through: date | None = None
+    dates: dict[date, str] = Field(min_length=1)  # day -> its name
+
+    def runs_out(self) -> date:
+        return self.through or date(max(self.dates).year, 12, 31)
+
+
+class Blackout(BaseModel):
+    """Days on which a rule allows no calls at all, such as a declared state of emergency."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str = Field(min_length=1)
+    first: date = Field(alias="from")
+    last: date = Field(alias="to")  # inclusive
+    source: str = ""
+    url: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Blackout:
+        if self.last < self.first:
+            raise ValueError(f"to {self.last} is before from {self.first}")
+        if (self.last - self.first).days > 366:
+            raise ValueError("a blackout longer than a year: split it or check the dates")
+        return self
+
+
+class Attempts(BaseModel):
+    """At most `max` calls to the person in any rolling period of `days` days or `hours` hours."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max: int = Field(ge=1)
+    days: int | None = Field(default=None, ge=1, le=366)
+    hours: int | None = Field(default=None, ge=1, le=24 * 366)
+
+    @model_validator(mode="after")
+    def _one_period(self) -> Attempts:
+        if (self.days is None) == (self.hours is None):
+            raise ValueError("give the period as either days or hours")
+        return self
+
+    def period(self) -> timedelta:
+        return timedelta(days=self.days) if self.days else timedelta(hours=self.hours or 24)
+
+
 class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1)
     source: str = Field(min_length=1)
+    url: str = ""  # where the current text can be read
+    checked: date | None = None  # when someone last read that text
+    effective: date | None = None  # the rule applies from this day on (none: already in force)
+    verified: bool = True  # false: the current text could not be read; see `note`
+    note: str = ""
     hours: list[Hours] = Field(min_length=1)
-    holidays: list[date] = []
-    attempts_per_24h: int | None = Field(default=None, ge=1)
+    # Whole days without calls: dates, or the ids of lists under `calendars:`
+    holidays: list[date | CalendarId] = []
+    blackouts: list[Blackout] = []
+    attempts_per_24h: int | None = Field(default=None, ge=1)  # the short form of attempts
+    attempts: Attempts | None = None
+    # Days a refusal ("not interested") keeps the person from being called again; enforced by
+    # the refusal outcome's recycle_days in dispositions.yaml, which `check` compares with it.
+    pause_after_refusal_days: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _one_cap(self) -> Rule:
+        if self.attempts_per_24h is not None and self.attempts is not None:
+            raise ValueError("give either attempts_per_24h or attempts, not both")
+        return self
+
+    def cap(self) -> tuple[int, timedelta] | None:
+        if self.attempts is not None:
+            return self.attempts.max, self.attempts.period()
+        if self.attempts_per_24h is not None:
+            return self.attempts_per_24h, timedelta(hours=24)
+        return None
 
 
 class CountryRule(Rule):
@@ -265,18 +353,30 @@ def secs_of(t: datetime | time) -> int:
     return t.hour * 3600 + t.minute * 60 + t.second
 
 
+def period_text(period: timedelta) -> str:
+    """"24 h", "30 days": how a cap's rolling period is named in reasons."""
+    if period.days and not period.seconds:
+        return f"{period.days} days" if period.days != 1 else "24 h"
+    return f"{int(period.total_seconds() // 3600)} h"
+
+
 @dataclass(frozen=True, eq=False)
 class Law:
     key: str
     name: str
     country: str  # for state laws: the country whose zones they apply in
     week: tuple[Spans, ...]  # Monday first
-    holidays: frozenset[date]
+    holidays: frozenset[date]  # every whole day without calls (holidays and blackouts)
     cap: int | None
     allows: tuple[str, ...]  # per weekday, for reasons: "08:00-20:00", "no calls on Sundays"
+    cap_period: timedelta = timedelta(hours=24)
+    # day -> why it has no calls, for reasons: "is Independence Day, a holiday in Utah"
+    closed: Mapping[date, str] = field(default_factory=dict)
+    effective: date | None = None
 
 
-def compile_law(key: str, rule: Rule, country: str = "") -> Law:
+def compile_law(key: str, rule: Rule, country: str = "",
+                calendars: Mapping[str, Calendar] | None = None) -> Law:
     week_lists: list[list[tuple[int, int]]] = [[] for _ in range(7)]
     for h in rule.hours:
         for d in _day_set(h.days):
@@ -287,8 +387,24 @@ def compile_law(key: str, rule: Rule, country: str = "") -> Law:
         (describe(w) if uniform else f"{describe(w)} on {_DAY_PLURAL[d]}") if w
         else f"no calls on {_DAY_PLURAL[d]}"
         for d, w in enumerate(week))
-    return Law(key, rule.name, country, week, frozenset(rule.holidays), rule.attempts_per_24h,
-               allows)
+    closed: dict[date, str] = {}
+    for entry in rule.holidays:
+        if isinstance(entry, date):
+            closed.setdefault(entry, "is a holiday")
+            continue
+        cal = (calendars or {}).get(entry)
+        if cal is None:  # load_rules names the line first; this guards direct model use
+            raise ValueError(f"{key}: holidays names {entry!r}, which is not under calendars:")
+        for day, what in cal.dates.items():
+            closed.setdefault(day, f"is {what}, a holiday in {cal.place}")
+    for b in rule.blackouts:
+        day = b.first
+        while day <= b.last:
+            closed.setdefault(day, f"is in {b.name}")
+            day += timedelta(days=1)
+    cap = rule.cap()
+    return Law(key, rule.name, country, week, frozenset(closed), cap[0] if cap else None,
+               allows, cap[1] if cap else timedelta(hours=24), closed, rule.effective)
 
 
 @dataclass(frozen=True)

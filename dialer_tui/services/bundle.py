@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
+
 from dialer_tui import config
 from dialer_tui.domain.cadence import CadenceFile
 from dialer_tui.domain.calling_hours import CallingRules
@@ -41,9 +43,82 @@ def load_bundle(cfg_dir: Path | None = None) -> Bundle:
     return Bundle(settings, rules, dispositions, cadences, playbook, cfg_dir)
 
 
+RULES = "calling_rules.yaml"
+_RULE_SECTIONS = ("countries", "states", "calendars")
+
+
 def load_rules(cfg_dir: Path | None = None) -> CallingRules:
-    """The user's calling_rules.yaml when present, else the shipped one; ConfigError if invalid."""
-    return config.load_model(config.find_file("calling_rules.yaml", cfg_dir), CallingRules)
+    """The shipped calling_rules.yaml with the user's on top, rule by rule; ConfigError naming
+    the file, line and key of the first problem.
+
+    A rule in the user's file replaces the shipped rule of the same id whole (`countries.US`,
+    `states.TX`, `calendars.US-UT`, `default`); a new id adds a rule; every other shipped rule
+    stays, so a later release's fixes still arrive. `replace_shipped: true` makes the user's
+    file the whole rule set (the old behaviour)."""
+    from dialer_tui.domain.calling_hours import RulesOverlay
+
+    shipped_path = config.DATA_DIR / RULES
+    mine_path = config.find_file(RULES, cfg_dir)
+    if mine_path == shipped_path:
+        return config.load_model(shipped_path, CallingRules)
+    overlay = config.load_model(mine_path, RulesOverlay, empty_ok=True)  # names the user's line
+    mine, node = config.load_yaml(mine_path)
+    mine = mine or {}
+    if overlay.replace_shipped:
+        data = {k: v for k, v in mine.items() if k != "replace_shipped"}
+    else:
+        data = _merged(config.load_yaml(shipped_path)[0], mine)
+    try:
+        return CallingRules.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False, include_input=False)[0]
+        loc = tuple(err["loc"])
+        message = err["msg"].removeprefix("Value error, ")
+        # A check across rules ("states.TX: not listed under zones...") names its key itself.
+        raise config.error_at(mine_path, node, _first_key(message) or loc, message) from None
+
+
+def _first_key(message: str) -> tuple[str, ...]:
+    """"states.TX: ..." / "countries.US.holidays: ..." -> the key path, to point at its line."""
+    head = message.split(":", 1)[0]
+    if " " in head or "." not in head:
+        return ()
+    return tuple(head.split("."))
+
+
+def _merged(shipped: dict, mine: dict) -> dict:
+    """The shipped rules with the user's replacing or adding single rules by id."""
+    out = dict(shipped)
+    for key in ("as_of", "note", "default"):
+        if key in mine:
+            out[key] = mine[key]
+    for key in _RULE_SECTIONS:
+        out[key] = {**(shipped.get(key) or {}), **(mine.get(key) or {})}
+    out["not_encoded"] = [*(shipped.get("not_encoded") or []), *(mine.get("not_encoded") or [])]
+    zones, my_zones = dict(shipped.get("zones") or {}), mine.get("zones") or {}
+    zones["countries"] = {**(zones.get("countries") or {}), **(my_zones.get("countries") or {})}
+    regions = dict(zones.get("regions") or {})
+    for country, places in (my_zones.get("regions") or {}).items():
+        regions[country] = {**(regions.get(country) or {}), **(places or {})}
+    zones["regions"] = regions
+    out["zones"] = zones
+    return out
+
+
+def rules_problems(bundle: Bundle) -> list[str]:
+    """Rules that the rest of the configuration does not honour (warnings for `check`): a
+    rule's pause after a refusal longer than the refusal outcome keeps the prospect away."""
+    out = []
+    pauses = [(where, r.pause_after_refusal_days) for where, r in bundle.rules.rules()
+              if r.pause_after_refusal_days]
+    refusal = next((o for o in bundle.dispositions.outcomes if o.name == "not_interested"), None)
+    for where, days in pauses:
+        kept = getattr(refusal, "recycle_days", None) if refusal is not None else None
+        if not kept or kept < days:
+            out.append(f"{where} asks for {days} days without calls after a refusal, but the "
+                       f"not_interested outcome returns the prospect after "
+                       f"{kept or 0} days (dispositions.yaml recycle_days)")
+    return out
 
 
 def load_cadences(cfg_dir: Path | None = None) -> CadenceFile:

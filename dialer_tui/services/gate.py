@@ -28,11 +28,11 @@ def judge_person(bundle: Bundle, prospect, number: NumberLike | None,
                  numbers: Sequence[NumberLike], calls: Sequence[datetime], at: datetime
                  ) -> Verdict:
     """The calling-hours verdict for dialling `number` of `prospect` at `at`; `numbers` are the
-    person's dialable numbers, `calls` their calls in the 24 h before `at`, newest first."""
+    person's dialable numbers, `calls` their calls before `at`, newest first, going back at
+    least the verdict's cap period (calling_hours.longest_cap_period covers every rule: 24 h
+    for Florida's cap, 30 days for France's)."""
     return calling_hours.judge(bundle.rules, target_for(prospect, number, numbers), at,
-                               attempts_24h=len(calls),
-                               oldest_attempt_24h=calls[-1] if calls else None,
-                               user_window=bundle.settings.window())
+                               calls=calls, user_window=bundle.settings.window())
 
 
 def person_blocks(prospect, at: datetime, *, listed: bool) -> list[str]:
@@ -73,8 +73,8 @@ class DialCheck:
 def decide(session: Session, bundle: Bundle, prospect: Prospect, phones: list[PhoneNumber],
            dnc: set[str], *, e164: str | None, at: datetime) -> DialCheck:
     """The decision, on the prospect's numbers already read: `e164` (None: the number the
-    queue would pick) at `at`. Reads the do-not-call people and the person's calls in the 24 h
-    before `at` (log_outcome asks before its touch is written)."""
+    queue would pick) at `at`. Reads the do-not-call people and the person's calls in the
+    longest cap period of any rule before `at` (log_outcome asks before its touch is written)."""
     pid: int = prospect.id  # type: ignore[assignment]
     states = tuple((p.e164, p.kind, number_state(p, dnc)) for p in phones)
     usable = dialable(phones, dnc)
@@ -91,7 +91,8 @@ def decide(session: Session, bundle: Bundle, prospect: Prospect, phones: list[Ph
         if number is None:
             reasons.append("blocked: no dialable number (all do-not-call, bad or invalid)")
     calls = repo.recent_call_times(session, prospect_ids=[pid],
-                                   since=at - calling_hours.CAP_WINDOW).get(pid, [])
+                                   since=at - calling_hours.longest_cap_period(bundle.rules)
+                                   ).get(pid, [])
     verdict = judge_person(bundle, prospect, number or (phones[0] if phones else None), usable,
                            calls, at)
     judged = number.e164 if number else (e164 or "")

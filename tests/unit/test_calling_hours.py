@@ -43,7 +43,7 @@ def local(zone: str, *args: int) -> datetime:
 
 
 def test_shipped_file_is_dated_sourced_and_lists_every_state_area_code(rules: CallingRules) -> None:
-    assert rules.as_of == date(2026, 11, 26)
+    assert rules.as_of == date(2026, 12, 2)
     assert "not legal advice" in rules.note
     every = [rules.default, *rules.countries.values(), *rules.states.values()]
     assert all(r.source.strip() for r in every)
@@ -203,7 +203,8 @@ def test_holiday_blocks_the_whole_local_day(rules: CallingRules) -> None:
     thanksgiving = local("America/New_York", 2026, 11, 26, 11, 0)
     v = judge(rules, target("+12125550100"), thanksgiving)
     assert not v.callable
-    assert v.reasons[0] == "blocked: 2026-11-26 is a holiday in America/New_York (US federal)"
+    assert v.reasons[0] == ("blocked: 2026-11-26 is Thanksgiving Day, a holiday in the US; "
+                            "US federal allows no calls that day (in America/New_York)")
     assert v.next_allowed == local("America/New_York", 2026, 11, 27, 8, 0)
     assert judge(rules, target("+14165550100"), thanksgiving).callable  # not a Canadian holiday
     # The local day counts: 23:30 UTC on the 26th is still Thanksgiving (15:30) in Los Angeles.

@@ -53,8 +53,18 @@ def _minutes(hhmm: str) -> float:
     return int(h) * 60 + int(m)
 
 
+def _closed_days(rule) -> set:
+    """A rule's whole days without calls: its dates, its calendars' dates, its blackouts."""
+    out = set()
+    for entry in rule.holidays:
+        out |= set(RULES.calendars[entry].dates) if isinstance(entry, str) else {entry}
+    for b in rule.blackouts:
+        out |= {b.first + timedelta(days=i) for i in range((b.last - b.first).days + 1)}
+    return out
+
+
 def _rule_allows(rule, t: datetime) -> bool:
-    if t.date() in rule.holidays:
+    if t.date() in _closed_days(rule):
         return False
     m = t.hour * 60 + t.minute + t.second / 60
     return any(t.weekday() in _days(h.days) and _minutes(h.start) <= m < _minutes(h.end)
