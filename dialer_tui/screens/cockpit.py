@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from dialer_tui.domain.outcomes import Outcome
@@ -24,7 +25,7 @@ from dialer_tui.gc_pause import hold_until_painted
 from dialer_tui.screens.background import BackgroundFailed, dialer_app, in_background
 from dialer_tui.screens.cockpit_messages import (
     ChangesSeen,
-    ClaimedElsewhere,
+    Claimed,
     DialChecked,
     NextOpening,
     Opened,
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
     from dialer_tui.services.gate import DialCheck
 
 NOTE_HINT = "c: note on the last touch"
+LEASE_AFTER_S = 0.8  # on screen this long before it is leased (browsing leases nothing)
 
 NEEDS_PROSPECT = {"outcome", "skip", "snooze", "add_phone", "edit_notes", "dial", "dial_override",
                   "next_number", "history"}
@@ -125,6 +127,7 @@ class CockpitScreen(FirstFrameScreen):
         self.state = self.cockpit.state
         self.window = window.QueueWindow()
         self._quiet_timer: object | None = None
+        self._lease_timer: Timer | None = None
         self._last_highlight: int | None = None
         self.when_painted(app.started)
         # The breakpoint class Textual would add at the first resize, already here: adding it
@@ -156,6 +159,9 @@ class CockpitScreen(FirstFrameScreen):
             self.query_one(f"#{wid}").border_title = title
         self.query_one(QueueList).focus()
         self.set_interval(1, self._tick)
+        if self.dapp.rep:  # renew the lease well before it runs out
+            self.set_interval(max(5.0, self.dapp.bundle.settings.lease_minutes * 60 / 3),
+                              self._renew_lease)
         self.update_header()
         self.when_painted(self._load_snoozes)  # the store is open once the frame is out
         self._start_queue()
@@ -217,8 +223,10 @@ class CockpitScreen(FirstFrameScreen):
         pid = self.state.current_id
         if item is not None:
             self._last_highlight = item.prospect_id
-            if self.dapp.rep:  # a shared list: lease who is on screen
-                self.when_painted(lambda: self._claim(item.prospect_id))
+        if self.dapp.rep:  # a shared list: lease the queue entry on screen, let go of who was
+            # (a prospect opened from search is not leased: it may not be due, and it is
+            # never moved away from under the rep)
+            self._lease_on_screen(pid if item is not None else None)
         self.refresh_bindings()
         if pid is None:
             self.query_one(DossierPane).clear_view(Text(""))
@@ -231,20 +239,62 @@ class CockpitScreen(FirstFrameScreen):
             # Read once the frame is painted (the first frame: the name from the queue row).
             self.when_painted(lambda: self._load_current(pid))
 
-    def _claim(self, prospect_id: int) -> None:
-        def work() -> Message | None:
-            holder = self.cockpit.claim(prospect_id)
-            return ClaimedElsewhere(prospect_id, holder) if holder is not None else None
+    # --- the lease on who is on screen (a shared list) ---------------------------------------
+    def _lease_on_screen(self, prospect_id: int | None) -> None:
+        """Let go of the prospect left behind; lease the one on screen once it has stayed
+        LEASE_AFTER_S (arrow keys passing over rows lease none of them)."""
+        if self._lease_timer is not None:
+            self._lease_timer.stop()
+            self._lease_timer = None
+        left = self.cockpit.to_release()
+        if left is not None:
+            in_background(self, lambda: self.cockpit.release(left), group="release",
+                          exclusive=False)
+        if prospect_id is not None:
+            self.when_painted(lambda: self._schedule_lease(prospect_id))
 
-        in_background(self, work, group="claim")
+    def _schedule_lease(self, prospect_id: int) -> None:
+        if prospect_id != self.state.current_id:
+            return
+        if LEASE_AFTER_S <= 0:  # (tests: leased as soon as shown)
+            self._claim(prospect_id, landing=True)
+        else:
+            self._lease_timer = self.set_timer(LEASE_AFTER_S,
+                                               lambda: self._claim(prospect_id, landing=True))
 
-    @on(ClaimedElsewhere)
-    def _claimed_elsewhere(self, event: ClaimedElsewhere) -> None:
-        """Another rep leased this prospect first: never dial it twice, move on."""
-        if event.prospect_id == self.state.current_id:
+    def _claim(self, prospect_id: int, *, landing: bool) -> None:
+        if prospect_id != self.state.current_id:
+            return
+        in_background(self, lambda: Claimed(prospect_id, self.cockpit.claim(prospect_id),
+                                             landing), group="claim")
+
+    def _renew_lease(self) -> None:
+        """The heartbeat: a call longer than the lease keeps its prospect."""
+        pid = self.state.leased
+        if pid is not None and pid == self.state.current_id:
+            self._claim(pid, landing=False)
+
+    @on(Claimed)
+    def _claimed(self, event: Claimed) -> None:
+        self.cockpit.claimed(event.prospect_id, event.holder)
+        if event.holder is None or event.prospect_id != self.state.current_id:
+            return
+        if event.landing:  # another rep leased it first, before this rep did anything
             self.dapp.notify(f"{event.holder} is calling this prospect; moving on",
                              markup=False)
             self.advance(drop=True)
+        else:  # never change the prospect under the rep: say it, and `d` will not dial
+            self.acknowledge(f"{event.holder} holds this prospect now: d will not dial it",
+                             style="bold red")
+
+    def on_unmount(self) -> None:
+        """Quit: let go of the lease now rather than leave it to expire."""
+        leased = self.state.leased
+        if leased is not None and self.dapp.rep:
+            try:
+                self.cockpit.release(leased)
+            except Exception:  # noqa: BLE001 - quitting: the lease expires anyway
+                pass
 
     def _load_current(self, prospect_id: int) -> None:
         if prospect_id == self.state.current_id and self.cockpit.view(prospect_id) is None:
@@ -578,8 +628,17 @@ class CockpitScreen(FirstFrameScreen):
     def _check_dial(self, *, override: bool) -> None:
         pid, phone = self.state.current_id, self.state.phone
         assert pid is not None
-        in_background(self, lambda: DialChecked(self.cockpit.check_dial(pid, phone), override),
-                      group="dial")
+        team = bool(self.dapp.rep)
+
+        def work() -> Message:
+            if team:  # a shared list: the lease first, so no two reps ever dial one person
+                holder = self.cockpit.claim(pid)
+                self.post_message(Claimed(pid, holder, landing=False))
+                if holder is not None:
+                    return DialChecked(f"{holder} holds this prospect", override)
+            return DialChecked(self.cockpit.check_dial(pid, phone), override)
+
+        in_background(self, work, group="dial")
 
     @on(DialChecked)
     def _dial_checked(self, event: DialChecked) -> None:

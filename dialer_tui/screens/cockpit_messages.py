@@ -36,10 +36,13 @@ class ChangesSeen(Result):
         self.token = token
 
 
-class ClaimedElsewhere(Result):
-    def __init__(self, prospect_id: int, holder: str) -> None:
+class Claimed(Result):
+    """A lease asked for: `holder` None when it is ours, else who holds the prospect.
+    `landing`: asked as the prospect came on screen (not a renewal, not a dial)."""
+
+    def __init__(self, prospect_id: int, holder: str | None, landing: bool) -> None:
         super().__init__()
-        self.prospect_id, self.holder = prospect_id, holder
+        self.prospect_id, self.holder, self.landing = prospect_id, holder, landing
 
 
 class DialChecked(Result):

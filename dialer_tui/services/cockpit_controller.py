@@ -60,6 +60,7 @@ class CockpitState:
     undo_stack: list[Undo] = field(default_factory=list)
     note_touch: int | None = None  # the touch the note line writes to
     channel_filter: str = "all"  # one of CHANNEL_FILTERS
+    leased: int | None = None  # the prospect this cockpit holds the lease on (a shared list)
 
 
 # --- what the writes answer ------------------------------------------------------------------
@@ -306,13 +307,35 @@ class Cockpit:
 
     # --- writes ----------------------------------------------------------------------------
     def claim(self, prospect_id: int) -> str | None:
-        """Lease the prospect on screen (a shared list); the other rep's name if they hold it."""
+        """Lease (or renew the lease on) the prospect on screen; the other rep's name if they
+        hold it. Runs in a worker: the result is recorded by `claimed`."""
         from dialer_tui.services.queue import claim
 
         h = self.host
         with self._writer() as s:
             return claim(s, prospect_id=prospect_id, rep=h.rep, at=h.now(),
                          lease_minutes=h.bundle.settings.lease_minutes)
+
+    def claimed(self, prospect_id: int, holder: str | None) -> None:
+        if holder is None:
+            self.state.leased = prospect_id
+        elif self.state.leased == prospect_id:
+            self.state.leased = None
+
+    def release(self, prospect_id: int) -> None:
+        """Blocking (a worker, or at quit): let go of this rep's lease on the prospect."""
+        from dialer_tui.services import cockpit as svc
+
+        with self._writer() as s:
+            svc.release_lease(s, prospect_id=prospect_id, rep=self.host.rep)
+
+    def to_release(self) -> int | None:
+        """The lease to let go of now that another prospect is on screen, if any."""
+        st = self.state
+        if st.leased is not None and st.leased != st.current_id:
+            leased, st.leased = st.leased, None
+            return leased
+        return None
 
     def log(self, disp: Outcome, *, callback: str | None = None,
             referral: ReferralForm | None = None, duration_s: int | None = None
@@ -349,6 +372,8 @@ class Cockpit:
         if referral is not None:
             said, failed = self._add_referral(pid, referral, logged.touch_id)
         self._forget_choices(pid, disp)
+        if st.leased == pid:
+            st.leased = None  # log_outcome released it
         undo = Undo(logged.touch_id, pid, st.current_item, disp, who)
         st.undo_stack.append(undo)
         st.note_touch = logged.touch_id

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from dialer_tui.services.queue import build_queue
 from dialer_tui.store.models import Prospect
 
-from .conftest import PINNED, make_app, settle
+from .conftest import PINNED, make_app, screen_text, settle
 
 
 async def test_the_prospect_on_screen_is_leased_and_hidden_from_other_reps(many_engine, bundle):
@@ -60,3 +60,57 @@ async def test_another_reps_outcome_shows_in_this_queue_within_seconds(many_engi
             if theirs not in [i.prospect_id for i in queue.items]:
                 break
         assert theirs not in [i.prospect_id for i in queue.items]
+
+
+def _holder(engine, pid: int) -> str:
+    with Session(engine) as s:
+        return s.get(Prospect, pid).claimed_by
+
+
+async def test_browsing_leases_nothing_and_moving_on_lets_go(many_engine, bundle, monkeypatch):
+    from dialer_tui.screens import cockpit
+
+    monkeypatch.setattr(cockpit, "LEASE_AFTER_S", 0.5)
+    app = make_app(many_engine, bundle)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        await pilot.pause(0.7)
+        first = app.screen.state.current_id
+        assert _holder(many_engine, first) == "tester"
+        await pilot.press("down", "down", "down")  # passing over rows
+        await settle(pilot, app)
+        rows = [it.prospect_id for it in app.screen.query_one("#queue").items[:4]]
+        assert [_holder(many_engine, pid) for pid in rows] == ["", "", "", ""]
+        await pilot.pause(0.7)  # stays on the fourth: now it is leased
+        await settle(pilot, app)
+        assert [_holder(many_engine, pid) for pid in rows] == ["", "", "", "tester"]
+
+
+async def test_a_lease_lost_mid_call_is_said_and_the_prospect_stays(many_engine, bundle):
+    app = make_app(many_engine, bundle)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        pid = app.screen.state.current_id
+        assert _holder(many_engine, pid) == "tester"
+        with Session(many_engine) as s:  # bob took it over (the lease ran out meanwhile)
+            p = s.get(Prospect, pid)
+            p.claimed_by, p.claim_expires_at = "bob", PINNED + timedelta(minutes=10)
+            s.add(p)
+            s.commit()
+        app.screen._renew_lease()  # the heartbeat
+        await settle(pilot, app)
+        assert app.screen.state.current_id == pid  # never changed under the rep
+        assert "bob holds this prospect now: d will not dial it" in screen_text(app)
+        await pilot.press("d")
+        await settle(pilot, app)
+        assert "Not dialled: bob holds this prospect" in screen_text(app)
+
+
+async def test_quitting_lets_go_of_the_lease(many_engine, bundle):
+    app = make_app(many_engine, bundle)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        pid = app.screen.state.current_id
+        assert _holder(many_engine, pid) == "tester"
+        await pilot.press("ctrl+q")
+    assert _holder(many_engine, pid) == ""
