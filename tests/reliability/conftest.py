@@ -21,8 +21,8 @@ from dialer_tui.config import DATA_DIR
 
 from ..conftest import installed_exe, need
 
-# The US area codes used for generated prospects: none is in a state with its own calling-hours
-# rule (FL, OK, MD cap attempts per 24 h and narrow the hours).
+# The US area codes used for generated prospects: none is in a state that caps attempts (FL, OK,
+# MD); Texas's (713) and Washington's (206) hours are opened round the clock below.
 AREA_CODES = ("212", "312", "415", "713", "206", "617")
 CSV_HEADER = "First Name,Last Name,Title,Company,Industry,City,Email,Phone,Notes\n"
 # "Logged no answer for Kx0007 Trial - next: today" -> ("no answer", "Kx0007"). Generated first
@@ -47,6 +47,9 @@ def round_the_clock_config(cfg: Path) -> Path:
     rules = yaml.safe_load((DATA_DIR / "calling_rules.yaml").read_text(encoding="utf-8"))
     rules["countries"]["US"]["hours"] = [{"days": "mon-sun", "start": "00:00", "end": "24:00"}]
     rules["countries"]["US"]["holidays"] = []
+    for state in rules["states"].values():  # Texas (713) and Washington (206) have own hours
+        state["hours"] = [{"days": "mon-sun", "start": "00:00", "end": "24:00"}]
+        state["holidays"] = []
     cfg.mkdir(parents=True, exist_ok=True)
     (cfg / "calling_rules.yaml").write_text(yaml.safe_dump(rules), encoding="utf-8")
     return cfg

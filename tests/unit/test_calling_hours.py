@@ -160,7 +160,8 @@ def test_toll_free_without_prospect_is_judged_in_every_us_zone(rules: CallingRul
 
 
 def test_toll_free_with_prospect_state(rules: CallingRules) -> None:
-    tx = judge(rules, target("+18005550100", prospect_region="Texas"), utc(2026, 7, 15, 14, 30))
+    # 10:30 in Houston, 09:30 in El Paso (Mountain): both inside Texas's 09:00-21:00.
+    tx = judge(rules, target("+18005550100", prospect_region="Texas"), utc(2026, 7, 15, 15, 30))
     assert tx.callable and tx.zones == ("America/Chicago", "America/Denver")
     assert tx.time_zone == "America/Chicago" and tx.warnings == ()
     fl = judge(rules, target("+18005550100", prospect_region="FL"), utc(2026, 7, 16, 0, 30))

@@ -8,7 +8,8 @@ What the oracle holds the code to: every zone of the number under the number's c
 every zone of the address's state under the address's country and state law; an address country
 other than the number's under its own law (at the clock of the place); a state law presumed by
 the area code of any of the person's numbers (Florida, Oklahoma, Maryland: 08:00-20:00 and 3
-calls per rolling 24 h to the person, whichever number is used)."""
+calls per rolling 24 h to the person, whichever number is used; Texas, Utah, Rhode Island,
+Washington: their own hours and days, issue 15)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,11 @@ NUMBER_PLACE = {
     "+19045550100": ("US", ["America/New_York"]),  # Jacksonville: Florida by area code
     "+14055550100": ("US", ["America/Chicago"]),  # Oklahoma City: Oklahoma by area code
     "+13015550100": ("US", ["America/New_York"]),  # Maryland by area code
-    "+17135550100": ("US", ["America/Chicago"]),  # Houston
+    "+17135550100": ("US", ["America/Chicago"]),  # Houston: Texas by area code
+    "+12145550100": ("US", ["America/Chicago"]),  # Dallas: Texas by area code
+    "+18015550100": ("US", ["America/Denver"]),  # Salt Lake City: Utah by area code
+    "+14015550100": ("US", ["America/New_York"]),  # Providence: Rhode Island by area code
+    "+12065550100": ("US", ["America/Los_Angeles"]),  # Seattle: Washington by area code
     "+14165550100": ("CA", ["America/Toronto"]),
     "+16042220000": ("CA", ["America/Vancouver"]),
     "+34612345678": ("ES", ["Europe/Madrid"]),
@@ -42,12 +47,15 @@ NUMBER_PLACE = {
     "+447400123456": ("GB", ["Europe/London"]),
     "+4930123456": ("DE", ["Europe/Berlin"]),
 }
-CAPPED_AREA_CODES = {"305": "FL", "904": "FL", "405": "OK", "301": "MD"}
+# Area codes that presume a state with its own rule (capped or not).
+AREA_STATE = {"305": "FL", "904": "FL", "405": "OK", "301": "MD", "713": "TX", "214": "TX",
+              "801": "UT", "401": "RI", "206": "WA"}
 # Address state -> (country, every zone of the state).
 STATE_PLACE = {
     "FL": ("US", ["America/New_York", "America/Chicago"]),  # the panhandle is Central
     "OK": ("US", ["America/Chicago"]), "MD": ("US", ["America/New_York"]),
     "NY": ("US", ["America/New_York"]), "TX": ("US", ["America/Chicago", "America/Denver"]),
+    "UT": ("US", ["America/Denver"]), "RI": ("US", ["America/New_York"]),
     "ON": ("CA", ["America/Toronto"]), "BC": ("CA", ["America/Vancouver"]),
 }
 # An address country alone: its clock where the person's number agrees with it, else its capital.
@@ -65,6 +73,12 @@ HOURS = {
     "US": [(WEEK, time(8), time(21))],
     "FL": [(WEEK, time(8), time(20))], "OK": [(WEEK, time(8), time(20))],
     "MD": [(WEEK, time(8), time(20))],
+    # Tex. Bus. & Com. Code 301.051; Utah Code 13-25a-103 (no Sundays); R.I. 5-61-2 (no
+    # Sundays); RCW 19.158.040. Holidays are left out: the code may be stricter, never looser.
+    "TX": [(range(6), time(9), time(21)), ([6], time(12), time(21))],
+    "UT": [(range(6), time(8), time(21))],
+    "RI": [(WEEKDAYS, time(9), time(18)), ([5], time(10), time(17))],
+    "WA": [(WEEK, time(8), time(20))],
     "CA": [(WEEKDAYS, time(9), time(21, 30)), (WEEKEND, time(10), time(18))],
     "FR": [(WEEKDAYS, time(10), time(13)), (WEEKDAYS, time(14), time(20))],
     "GB": [(WEEKDAYS, time(9), time(18))], "DE": [(WEEKDAYS, time(9), time(18))],
@@ -84,8 +98,8 @@ def obligations(e164: str, others: list[str], state: str, country: str
     """(law, zone) pairs a call must satisfy, and the capped state laws protecting the person."""
     n_country, n_zones = NUMBER_PLACE[e164]
     pairs = [(n_country, z) for z in n_zones]
-    states = {CAPPED_AREA_CODES[phones.area_code(n)] for n in [e164, *others]
-              if phones.area_code(n) in CAPPED_AREA_CODES}
+    states = {AREA_STATE[phones.area_code(n)] for n in [e164, *others]
+              if phones.area_code(n) in AREA_STATE}
     for s in states:  # presumed by an area code: the person is in that state, on this clock
         pairs += [(s, z) for z in n_zones if n_country == "US"]
     if state:
