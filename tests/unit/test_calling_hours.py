@@ -218,7 +218,7 @@ def test_france_lunch_break(rules: CallingRules) -> None:
 
 
 def test_country_without_entry_uses_the_default_business_window(rules: CallingRules) -> None:
-    v = judge(rules, target("+61212345678"), local("Australia/Sydney", 2026, 7, 15, 18, 30))
+    v = judge(rules, target("+81312345678"), local("Asia/Tokyo", 2026, 7, 15, 18, 30))
     assert not v.callable and "business hours allows 09:00-18:00 on Wednesdays" in v.reasons[0]
 
 
