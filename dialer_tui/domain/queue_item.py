@@ -28,6 +28,7 @@ class QueueItem:
     due_at: datetime | None
     verdict: Verdict
     missed: bool = False  # a promise or callback whose window has passed: call, and say sorry
+    version: int = 0  # the prospect row's version when read: a claim of this entry checks it
 
     @property
     def local_time(self) -> datetime:

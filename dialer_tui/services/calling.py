@@ -179,9 +179,12 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
     if disp is None:
         raise OutcomeError(f"unknown outcome {outcome!r}; one of: "
                            + ", ".join(bundle.dispositions.names()))
-    prospect = session.get(Prospect, prospect_id)
+    # Locked until the commit (PostgreSQL; SQLite's writer holds the write lock), and read
+    # afresh: two reps' outcomes on one prospect at once both count (issue 18, finding 5).
+    prospect = repo.take_prospect(session, prospect_id=prospect_id)
     if prospect is None:
         raise OutcomeError(f"no prospect with id {prospect_id}")
+    holder = repo.lease_holder(prospect, rep=rep, now=repo.lease_clock(session, at=at))
     phones = repo.phones_of(session, prospect_ids=[prospect_id]).get(prospect_id, [])
     dnc = repo.dnc_numbers(session, e164s=[p.e164 for p in phones])
     usable = dialable(phones, dnc)
@@ -249,7 +252,10 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
         prospect.last_attempt_at = at
     if prospect.status == STATUS_NEW:
         prospect.status = STATUS_WORKING
-    prospect.claimed_by, prospect.claim_expires_at = "", None  # an outcome releases the lease
+    if holder:  # another rep's live lease stands: they have this prospect on screen
+        warnings.append(f"{holder} holds this prospect now; their lease stands")
+    else:
+        prospect.claimed_by, prospect.claim_expires_at = "", None  # an outcome releases it
     prospect.updated_at = at
 
     if disp.bad_number and number is not None:

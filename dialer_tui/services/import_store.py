@@ -197,8 +197,9 @@ class ImportStore:
             _insert(conn, _P, new)
             _insert(conn, _PH, phones)
             if updated:
-                stmt = (update(_P).where(_P.c.id == bindparam("b_id"))
-                        .values({c: bindparam(f"b_{c}") for c in _UPDATE_COLS}))
+                stmt = (update(_P).where(_P.c.id == bindparam("b_id"))  # a new row version
+                        .values({**{c: bindparam(f"b_{c}") for c in _UPDATE_COLS},
+                                 "version": _P.c.version + 1}))  # (models._VERSION)
                 conn.execute(stmt, [{"b_id": self.real.get(t["id"], t["id"]),
                                      **{f"b_{c}": t[c] for c in _UPDATE_COLS}} for t in updated])
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, exists, func, or_, update
+from sqlalchemy import and_, bindparam, exists, func, or_, true, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -59,6 +59,7 @@ class _Candidate(NamedTuple):
     region: str
     country: str
     dnc_person: bool
+    version: int  # the row's version (models._VERSION): a claim of this read checks it
 
 
 # Prospects due now (`at`), in queue order, a page at a time; built once, bound at execution.
@@ -66,13 +67,11 @@ _CANDIDATES = (
     select(Prospect.id, Prospect.first_name, Prospect.last_name,  # type: ignore[call-overload]
            Prospect.company, Prospect.status, Prospect.recycle_at, Prospect.queue_rank,
            Prospect.queue_due_at, Prospect.time_zone, Prospect.region, Prospect.country,
-           exists().where(DncEntry.prospect_id == Prospect.id))
+           exists().where(DncEntry.prospect_id == Prospect.id), Prospect.version)
     # Terminal prospects carry their recycle date as the due time (none for do-not-call), so
     # one condition covers both the due and the recycled.
     .where(col(Prospect.queue_due_at) <= bindparam("at", type_=UTCDateTime()),
-           or_(col(Prospect.claim_expires_at).is_(None),
-               col(Prospect.claim_expires_at) <= bindparam("at", type_=UTCDateTime()),
-               Prospect.claimed_by == bindparam("rep")))
+           repo.lease_free(bindparam("at", type_=UTCDateTime()), rep=bindparam("rep")))
     .order_by(col(Prospect.queue_rank), col(Prospect.priority).desc(),
               col(Prospect.queue_due_at), col(Prospect.id))
     .limit(bindparam("size")).offset(bindparam("skip")))
@@ -274,7 +273,7 @@ def _item(prospect: _Candidate, fu: repo.DueFollowUp | None, phone: repo.Dialabl
     name = f"{prospect.first_name} {prospect.last_name}".strip()  # Prospect.name
     return QueueItem(prospect.id, name, prospect.company, phone.e164 if phone else "",
                      phone.id if phone else None, phone.kind if phone else "", channel, reason,
-                     detail, prospect.queue_due_at, verdict, missed)
+                     detail, prospect.queue_due_at, verdict, missed, prospect.version)
 
 
 @dataclass
@@ -333,14 +332,20 @@ def claim_next(session: Session, bundle: Bundle, *, rep: str, at: datetime,
                lease_minutes: int | None = None) -> QueueItem | None:
     """Claim the head of the queue for `rep` with a lease; two reps never get the same prospect.
 
-    The claim is a compare-and-set UPDATE (only if unclaimed or expired): on SQLite the
-    transaction holds the write lock from its BEGIN IMMEDIATE; on PostgreSQL a concurrent claim
-    of the same row waits, re-checks the condition and moves on to the next candidate."""
-    lease = timedelta(minutes=lease_minutes or bundle.settings.lease_minutes)
+    The claim is a compare-and-set UPDATE whose WHERE holds the row's version as the queue read
+    it and the queue's own conditions (still due, callable, no live lease: repo.claimable,
+    repo.lease_free), so a queue read taken before another rep's outcome cannot hand out what
+    that outcome changed (a call the outcome turned into an email task). On SQLite the
+    transaction holds the write lock from its BEGIN IMMEDIATE; on PostgreSQL rows another
+    transaction holds (a claim, an outcome) are skipped, and the UPDATE re-checks its WHERE
+    against the row as committed. The gate is asked again once the row is ours."""
+    minutes = lease_minutes or bundle.settings.lease_minutes
     postgres = session.get_bind().dialect.name == "postgresql"
-    held = set(session.exec(select(Prospect.id).where(Prospect.claimed_by == rep,
-                                                      col(Prospect.claim_expires_at) > at)))
-    for item in build_queue(session, bundle, at=at, limit=50, rep=rep):
+    held = set(session.exec(select(Prospect.id).where(
+        Prospect.claimed_by == rep, col(Prospect.claim_expires_at) > repo.lease_now(at))))
+    # The rep's own leases are in their queue: read past them, or fifty `next` without an
+    # outcome would leave the fifty-first with nothing to claim.
+    for item in build_queue(session, bundle, at=at, limit=50 + len(held), rep=rep):
         if item.prospect_id in held:
             continue  # "next" moves on; the rep's earlier lease runs out or ends with an outcome
         if postgres:  # skip rows another rep is claiming right now instead of queueing on them
@@ -351,11 +356,12 @@ def claim_next(session: Session, bundle: Bundle, *, rep: str, at: datetime,
                 continue
         result = session.execute(
             update(Prospect).where(col(Prospect.id) == item.prospect_id,
-                                   or_(col(Prospect.claim_expires_at).is_(None),
-                                       col(Prospect.claim_expires_at) <= at))
-            .values(claimed_by=rep, claim_expires_at=at + lease))
+                                   col(Prospect.version) == item.version, repo.lease_free(at),
+                                   repo.claimable(at))
+            .values(claimed_by=rep,
+                    claim_expires_at=repo.lease_until(session, at=at, minutes=minutes)))
         if result.rowcount != 1:  # type: ignore[attr-defined]
-            continue  # another rep's meanwhile
+            continue  # another rep's meanwhile, or changed since the queue read it
         if item.channel == "call" and not check_dial(session, bundle, prospect_id=item.prospect_id,
                                                      at=at, e164=item.phone).allowed:
             # The gate, asked once the row is ours (not for every candidate: that kept rows
@@ -369,20 +375,31 @@ def claim_next(session: Session, bundle: Bundle, *, rep: str, at: datetime,
 
 
 def claim(session: Session, *, prospect_id: int, rep: str, at: datetime,
-          lease_minutes: int) -> str | None:
-    """Lease the prospect a rep has on screen (compare-and-set, like claim_next).
+          lease_minutes: int, version: int | None = None) -> str | None:
+    """Lease the prospect a rep has on screen (compare-and-set, like claim_next): taken when
+    the lease is the rep's (renewed), or when nobody holds it and it is still due and callable
+    and, given `version` (QueueItem.version, what the screen shows), unchanged since it was read.
 
-    None when the lease is the rep's; otherwise the name of the rep who holds it."""
+    None when the lease is the rep's; otherwise the name of the rep who holds it, or "another
+    rep" when nobody does but an outcome has just taken it out of the queue (do not call, done,
+    not due before the next step)."""
     result = session.execute(
         update(Prospect).where(col(Prospect.id) == prospect_id,
-                               or_(col(Prospect.claim_expires_at).is_(None),
-                                   col(Prospect.claim_expires_at) <= at,
-                                   Prospect.claimed_by == rep))
-        .values(claimed_by=rep, claim_expires_at=at + timedelta(minutes=lease_minutes)))
+                               or_(and_(Prospect.claimed_by == rep,
+                                        col(Prospect.claim_expires_at) > repo.lease_now(at)),
+                                   and_(repo.lease_free(at), repo.claimable(at),
+                                        true() if version is None
+                                        else col(Prospect.version) == version)))
+        .values(claimed_by=rep,
+                claim_expires_at=repo.lease_until(session, at=at, minutes=lease_minutes)))
     holder = None
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        holder = session.exec(select(Prospect.claimed_by)
-                              .where(col(Prospect.id) == prospect_id)).first() or "another rep"
+        row = session.exec(select(Prospect.claimed_by, col(Prospect.claim_expires_at)
+                                  > repo.lease_now(at))
+                           .where(col(Prospect.id) == prospect_id)).first()
+        if row is not None and row[0] and row[0] != rep and row[1]:
+            holder = row[0]
+        else:
+            holder = "another rep"
     session.commit()
     return holder
-

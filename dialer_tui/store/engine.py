@@ -188,7 +188,12 @@ def bulk(engine: Engine) -> Engine:
 
 
 def reader(engine: Engine) -> Engine:
-    """The same engine for read-only units of work: a plain (deferred) BEGIN on SQLite."""
+    """The same engine for read-only units of work: a plain (deferred) BEGIN on SQLite, which
+    reads one snapshot from its first read; REPEATABLE READ on PostgreSQL for the same reason
+    (a queue read is several statements: under READ COMMITTED each sees other reps' outcomes
+    committed since the one before, and a queue entry could mix two states of a prospect)."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(**{_READ_ONLY: True}, isolation_level="REPEATABLE READ")
     return engine.execution_options(**{_READ_ONLY: True})
 
 

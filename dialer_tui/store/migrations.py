@@ -50,8 +50,14 @@ def _v3_to_v4(conn: Connection) -> None:
                       "WHERE client_id != ''"))
 
 
+def _v4_to_v5(conn: Connection) -> None:
+    """v5: the prospect row's version (models._VERSION): claims and outcomes check it."""
+    _add_columns(conn, "prospect", {"version": "INTEGER NOT NULL DEFAULT 0"})
+
+
 # STEPS[n] upgrades a database from version n to n + 1.
-STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4,
+                                                  4: _v4_to_v5}
 assert max(STEPS) + 1 == models.SCHEMA_VERSION, "every schema version needs an upgrade step"
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Optional
 
-from sqlalchemy import Column, DateTime, Index, Text, text
+from sqlalchemy import Column, DateTime, Index, Integer, Text, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from dialer_tui.clock import system_now
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def utcnow() -> datetime:
@@ -85,8 +85,17 @@ class SchemaVersion(SQLModel, table=True):
     version: int
 
 
+# The prospect row's version: the ORM adds `AND version = <as read>` to every UPDATE it makes of
+# the row and increments it (SQLAlchemy's version_id_col), so a write built on a stale read fails
+# instead of overwriting another rep's; the importer's merges increment it too. Leases (claims,
+# renewals, releases) do not: a queue entry carries the version it was read at
+# (QueueItem.version) and a claim is refused when the prospect has changed since.
+_VERSION = Column("version", Integer, nullable=False, default=0, server_default=text("0"))
+
+
 class Prospect(SQLModel, table=True):
     __tablename__ = "prospect"
+    __mapper_args__ = {"version_id_col": _VERSION}
     __table_args__ = (
         # The queue's order: rank, then priority (high first), then longest waiting.
         Index("ix_prospect_queue", "queue_rank", text("priority DESC"), "queue_due_at"),
@@ -133,6 +142,7 @@ class Prospect(SQLModel, table=True):
     # Team mode lease.
     claimed_by: str = ""
     claim_expires_at: Optional[datetime] = _ts(default=None, index=True)
+    version: int = Field(default=0, sa_column=_VERSION)
 
     @property
     def name(self) -> str:

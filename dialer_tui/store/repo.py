@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Iterable, NamedTuple, Sequence
 
-from sqlalchemy import bindparam, exists, func, union
+from sqlalchemy import and_, bindparam, exists, func, or_, union, update
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, select
 
 from dialer_tui.channels import CALL_CHANNELS  # the touches that count against an attempt cap
@@ -19,6 +21,7 @@ from dialer_tui.store.models import (
     RANK_NEW,
     RANK_OF_KIND,
     RANK_OUT,
+    STATUS_DNC,
     TERMINAL_STATUSES,
     DncEntry,
     FollowUp,
@@ -288,3 +291,97 @@ def change_token(session: Session) -> tuple:
             session.exec(select(f.max(FollowUp.id))).one(),
             session.exec(select(f.max(DncEntry.id))).one(),
             session.exec(select(f.max(Prospect.claim_expires_at))).one())
+
+
+# ---- leases (team mode) ------------------------------------------------------------------
+# A lease is judged by one clock for the whole team: the database's on PostgreSQL (a laptop
+# sixteen minutes fast must not take over live leases), the caller's `at` on SQLite, where every
+# process shares one machine's clock and tests pin it.
+
+
+class lease_now(FunctionElement):
+    """The instant leases are judged at, as SQL: `now()` on PostgreSQL, else its argument."""
+
+    type = UTCDateTime()
+    name = "lease_now"
+    inherit_cache = True
+
+
+@compiles(lease_now)
+def _lease_now_default(element, compiler, **kw):
+    return compiler.process(element.clauses.clauses[0], **kw)
+
+
+@compiles(lease_now, "postgresql")
+def _lease_now_pg(element, compiler, **kw):
+    return "now()"
+
+
+def lease_until(session: Session, *, at: datetime, minutes: int):
+    """The expiry a lease taken now gets, as a value for an UPDATE."""
+    lease = timedelta(minutes=minutes)
+    if session.get_bind().dialect.name == "postgresql":
+        return func.now() + lease
+    return at + lease
+
+
+def lease_clock(session: Session, *, at: datetime) -> datetime:
+    """The instant leases are judged at, as a value (see lease_now)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return session.exec(select(func.now())).one()
+    return at
+
+
+def lease_free(at, *, rep=None):
+    """No live lease on the prospect (or the live one is `rep`'s): a WHERE condition."""
+    free = or_(col(Prospect.claim_expires_at).is_(None),
+               col(Prospect.claim_expires_at) <= lease_now(at))
+    return free if rep is None else or_(free, Prospect.claimed_by == rep)
+
+
+def claimable(at):
+    """The queue's own conditions for a prospect at `at`, as one WHERE clause for a claim's
+    UPDATE: due, not do-not-call, not resting in a terminal status. A claim that tests only the
+    lease acts on a queue read taken before another rep's outcome (issue 18, finding 1)."""
+    return and_(col(Prospect.queue_due_at) <= at,
+                Prospect.status != STATUS_DNC,
+                or_(col(Prospect.status).not_in(TERMINAL_STATUSES),
+                    col(Prospect.recycle_at) <= at),
+                ~exists().where(DncEntry.prospect_id == Prospect.id))
+
+
+def take_prospect(session: Session, *, prospect_id: int) -> Prospect | None:
+    """The prospect row for a write that reads it first (an outcome): locked until the commit
+    on PostgreSQL (a second rep's outcome waits, then reads the first's attempts: no lost
+    update); SQLite's writers hold the database's write lock from BEGIN IMMEDIATE already.
+    Re-read even if the session holds the object, whose values may predate the lock."""
+    return session.get(Prospect, prospect_id, with_for_update=True, populate_existing=True)
+
+
+def lease_holder(prospect: Prospect, *, rep: str, now: datetime) -> str:
+    """The rep other than `rep` who holds a live lease on the prospect, else ""."""
+    live = prospect.claim_expires_at is not None and prospect.claim_expires_at > now
+    return prospect.claimed_by if live and prospect.claimed_by != rep else ""
+
+
+def renew_lease(session: Session, *, prospect_id: int, rep: str, at: datetime,
+                minutes: int) -> bool:
+    """Extend `rep`'s lease (the cockpit's heartbeat while the prospect is on screen); False
+    when it is no longer theirs (it ran out and another rep took it). Commits."""
+    result = session.execute(
+        update(Prospect).where(col(Prospect.id) == prospect_id, Prospect.claimed_by == rep)
+        .values(claim_expires_at=lease_until(session, at=at, minutes=minutes)))
+    session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def release_leases(session: Session, *, rep: str, prospect_ids: Sequence[int] | None = None
+                   ) -> int:
+    """Let go of `rep`'s leases (skip, snooze, quit, a restart after a crash): these prospects,
+    or all of the rep's when None. Another rep's lease is never touched. Commits."""
+    query = update(Prospect).where(Prospect.claimed_by == rep, Prospect.claimed_by != "")
+    if prospect_ids is not None:
+        query = query.where(col(Prospect.id).in_(list(prospect_ids)))
+    result = session.execute(query.values(claimed_by="", claim_expires_at=None))
+    session.commit()
+    return result.rowcount  # type: ignore[attr-defined]

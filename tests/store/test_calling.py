@@ -169,12 +169,13 @@ def test_undo_puts_everything_back(engine, bundle, make_prospect):
     pid = make_prospect(first="Z", at=TUE, numbers=[("212-555-0123", "office"),
                                                      ("212-555-0124", "mobile")])
     with Session(engine) as s:
-        before = s.get(Prospect, pid).model_dump()
+        # The row's version is a write counter (undo is a write): everything else comes back.
+        before = s.get(Prospect, pid).model_dump(exclude={"version"})
     logged = _log(engine, bundle, pid, "do_not_call")
     with Session(engine) as s:
         undo_touch(s, touch_id=logged.touch_id)
     with Session(engine) as s:
-        assert s.get(Prospect, pid).model_dump() == before
+        assert s.get(Prospect, pid).model_dump(exclude={"version"}) == before
         assert s.exec(select(DncEntry)).all() == []
         assert not any(p.do_not_call for p in s.exec(select(PhoneNumber)))
         assert s.exec(select(Touch)).all() == []
