@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from dialer_tui.domain.outcomes import Outcome
@@ -33,8 +32,10 @@ from dialer_tui.screens.cockpit_messages import (
     Said,
     ViewRead,
 )
+from dialer_tui.screens.cockpit_dial import Dialer
+from dialer_tui.screens.cockpit_lease import LeaseKeeper
+from dialer_tui.screens.cockpit_queue import QueueFeeder
 from dialer_tui.screens.first_frame import FirstFrameScreen
-from dialer_tui.services import queue_window as window
 from dialer_tui.services.cockpit_controller import (
     Cockpit,
     Host,
@@ -43,7 +44,6 @@ from dialer_tui.services.cockpit_controller import (
     Refused,
     Stored,
 )
-from dialer_tui.services.first_page import FIRST_WINDOW
 from dialer_tui.services.snoozes import SnoozeFile, snooze_path_for
 from dialer_tui.widgets.dossier import DossierPane
 from dialer_tui.widgets.safe import one_line as safe_line
@@ -57,10 +57,8 @@ if TYPE_CHECKING:
     from dialer_tui.app import DialerApp
     from dialer_tui.domain.referral import ReferralForm
     from dialer_tui.services.cockpit import ProspectView
-    from dialer_tui.services.gate import DialCheck
 
 NOTE_HINT = "c: note on the last touch"
-LEASE_AFTER_S = 0.8  # on screen this long before it is leased (browsing leases nothing)
 
 NEEDS_PROSPECT = {"outcome", "skip", "snooze", "add_phone", "edit_notes", "dial", "dial_override",
                   "next_number", "history"}
@@ -125,9 +123,9 @@ class CockpitScreen(FirstFrameScreen):
             journal=lambda: app.journal,
             snoozes=lambda: SnoozeFile(snooze_path_for(app.journal.path))))
         self.state = self.cockpit.state
-        self.window = window.QueueWindow()
-        self._quiet_timer: object | None = None
-        self._lease_timer: Timer | None = None
+        self.feeder = QueueFeeder(self)
+        self.lease = LeaseKeeper(self)
+        self.dialer = Dialer(self)
         self._last_highlight: int | None = None
         self.when_painted(app.started)
         # The breakpoint class Textual would add at the first resize, already here: adding it
@@ -160,11 +158,10 @@ class CockpitScreen(FirstFrameScreen):
         self.query_one(QueueList).focus()
         self.set_interval(1, self._tick)
         if self.dapp.rep:  # renew the lease well before it runs out
-            self.set_interval(max(5.0, self.dapp.bundle.settings.lease_minutes * 60 / 3),
-                              self._renew_lease)
+            self.lease.start(self.dapp.bundle.settings.lease_minutes)
         self.update_header()
         self.when_painted(self._load_snoozes)  # the store is open once the frame is out
-        self._start_queue()
+        self.feeder.start()
 
     def _tick(self) -> None:
         self.query_one(DossierPane).tick(self.dapp.now())
@@ -226,7 +223,7 @@ class CockpitScreen(FirstFrameScreen):
         if self.dapp.rep:  # a shared list: lease the queue entry on screen, let go of who was
             # (a prospect opened from search is not leased: it may not be due, and it is
             # never moved away from under the rep)
-            self._lease_on_screen(pid if item is not None else None)
+            self.lease.on_screen(pid if item is not None else None)
         self.refresh_bindings()
         if pid is None:
             self.query_one(DossierPane).clear_view(Text(""))
@@ -239,62 +236,13 @@ class CockpitScreen(FirstFrameScreen):
             # Read once the frame is painted (the first frame: the name from the queue row).
             self.when_painted(lambda: self._load_current(pid))
 
-    # --- the lease on who is on screen (a shared list) ---------------------------------------
-    def _lease_on_screen(self, prospect_id: int | None) -> None:
-        """Let go of the prospect left behind; lease the one on screen once it has stayed
-        LEASE_AFTER_S (arrow keys passing over rows lease none of them)."""
-        if self._lease_timer is not None:
-            self._lease_timer.stop()
-            self._lease_timer = None
-        left = self.cockpit.to_release()
-        if left is not None:
-            in_background(self, lambda: self.cockpit.release(left), group="release",
-                          exclusive=False)
-        if prospect_id is not None:
-            self.when_painted(lambda: self._schedule_lease(prospect_id))
-
-    def _schedule_lease(self, prospect_id: int) -> None:
-        if prospect_id != self.state.current_id:
-            return
-        if LEASE_AFTER_S <= 0:  # (tests: leased as soon as shown)
-            self._claim(prospect_id, landing=True)
-        else:
-            self._lease_timer = self.set_timer(LEASE_AFTER_S,
-                                               lambda: self._claim(prospect_id, landing=True))
-
-    def _claim(self, prospect_id: int, *, landing: bool) -> None:
-        if prospect_id != self.state.current_id:
-            return
-        in_background(self, lambda: Claimed(prospect_id, self.cockpit.claim(prospect_id),
-                                             landing), group="claim")
-
-    def _renew_lease(self) -> None:
-        """The heartbeat: a call longer than the lease keeps its prospect."""
-        pid = self.state.leased
-        if pid is not None and pid == self.state.current_id:
-            self._claim(pid, landing=False)
-
     @on(Claimed)
     def _claimed(self, event: Claimed) -> None:
-        self.cockpit.claimed(event.prospect_id, event.holder)
-        if event.holder is None or event.prospect_id != self.state.current_id:
-            return
-        if event.landing:  # another rep leased it first, before this rep did anything
-            self.dapp.notify(f"{event.holder} is calling this prospect; moving on",
-                             markup=False)
-            self.advance(drop=True)
-        else:  # never change the prospect under the rep: say it, and `d` will not dial
-            self.acknowledge(f"{event.holder} holds this prospect now: d will not dial it",
-                             style="bold red")
+        self.lease.claimed(event)
 
     def on_unmount(self) -> None:
-        """Quit: let go of the lease now rather than leave it to expire."""
-        leased = self.state.leased
-        if leased is not None and self.dapp.rep:
-            try:
-                self.cockpit.release(leased)
-            except Exception:  # noqa: BLE001 - quitting: the lease expires anyway
-                pass
+        if self.dapp.rep:
+            self.lease.let_go()
 
     def _load_current(self, prospect_id: int) -> None:
         if prospect_id == self.state.current_id and self.cockpit.view(prospect_id) is None:
@@ -362,81 +310,18 @@ class CockpitScreen(FirstFrameScreen):
         self.select(queue.current)
         self.update_header()
 
-    # --- the queue window ---------------------------------------------------------------------
-    def _start_queue(self) -> None:
-        """On mount: the first screenful is read here, before the first frame (~30 ms), so that
-        frame shows the queue and no worker competes with it; the rest after it is painted."""
-        self.set_interval(60, self._minute)
-        # Another rep's outcome or claim (a shared list) shows here within a few seconds.
-        self.set_interval(window.POLL_S, self._poll_changes)
-        gen = self.window.begin_read()
-        first = self.dapp.first_page()
-        try:
-            items, total = (first.items, first.total) if first else \
-                self.cockpit.read_queue(FIRST_WINDOW)
-        except Exception:  # noqa: BLE001 - a broken store: the worker read says what is wrong
-            self.refresh_queue()
-            return
-        self._queue_read(QueueRead(gen, items, total, FIRST_WINDOW))
-        if len(items) >= FIRST_WINDOW:
-            self.when_painted(lambda: gen == self.window.gen and self.when_quiet(
-                "queue", lambda: gen == self.window.gen and self._read_queue(gen)))
-
-    def when_quiet(self, name: str, fn) -> None:
-        """Run `fn` now, or once no outcome was logged for REFRESH_DELAY s (one per name)."""
-        wait = self.window.quiet_in()
-        if wait <= 0 and not self.window.pending:
-            fn()
-            return
-        self.window.pending[name] = fn
-        if self._quiet_timer is None:
-            self._quiet_timer = self.set_timer(wait, self._run_pending)
-
-    def _run_pending(self) -> None:
-        self._quiet_timer = None
-        wait = self.window.quiet_in()
-        if wait > 0:  # another outcome since: wait again
-            self._quiet_timer = self.set_timer(wait, self._run_pending)
-            return
-        for fn in self.window.take_pending():
-            fn()
-
-    def _poll_changes(self) -> None:
-        in_background(self, lambda: ChangesSeen(self.cockpit.change_token()), group="poll")
+    # --- the queue window (its reads: screens/cockpit_queue.py) -------------------------------
+    def refresh_queue(self, *, clear_cache: bool = False) -> None:
+        self.feeder.refresh(clear_cache=clear_cache)
 
     @on(ChangesSeen)
     def _changes_seen(self, event: ChangesSeen) -> None:
-        if self.window.changed(event.token):
-            self.when_quiet("queue", lambda: self.refresh_queue(clear_cache=True))
-
-    def _minute(self) -> None:
-        self.when_quiet("minute", self._minute_now)
-
-    def _minute_now(self) -> None:
-        self.query_one(QueueList).refresh_times(self.dapp.now())
-        self.refresh_queue(clear_cache=True)
-        if self.state.current_id is not None:
-            self.load_view(self.state.current_id)
-        self.update_header()
-
-    def refresh_queue(self, *, clear_cache: bool = False) -> None:
-        """Re-read the queue window in a worker; results of reads begun before are dropped."""
-        if clear_cache:  # another rep may have changed what is cached: read it again
-            self.cockpit.forget()
-        self._read_queue(self.window.begin_read())
-
-    def _read_queue(self, gen: int, limit: int = window.QUEUE_WINDOW) -> None:
-        self.window.reading = True
-
-        def work() -> Message:
-            items, total = self.cockpit.read_queue(limit)
-            return QueueRead(gen, items, total, limit)
-
-        in_background(self, work, group="queue")
+        self.feeder.changes_seen(event)
 
     @on(QueueRead)
-    def _queue_read(self, event: QueueRead) -> None:
-        if not self.window.loaded(event.gen, len(event.items), event.limit):
+    def queue_read(self, event: QueueRead) -> None:
+        """A read of the queue window: shown, unless a newer read superseded it."""
+        if not self.feeder.window.loaded(event.gen, len(event.items), event.limit):
             return  # an outcome or undo since this read began; a newer one is on its way
         now = self.dapp.now()
         items = self.cockpit.arrange(event.items, now)
@@ -555,9 +440,8 @@ class CockpitScreen(FirstFrameScreen):
                        timeout=10, markup=False)
         queue = self.query_one(QueueList)
         self.advance(drop=True)
-        left = len(queue.items) - (queue.index_of(self.state.current_id) or 0)
-        if self.window.after_outcome(left):
-            self.when_quiet("queue", self.refresh_queue)
+        self.feeder.after_outcome(len(queue.items) - (queue.index_of(self.state.current_id)
+                                                      or 0))
         self._offer_note(f"{disp.label.lower()} for {who}")
         if app.bundle.settings.dial.power_mode and self.state.phone:
             # Once the next prospect is painted: launching the dialer (a fork, or the browser
@@ -613,70 +497,16 @@ class CockpitScreen(FirstFrameScreen):
 
     # --- between dials ------------------------------------------------------------------------
     def action_dial(self) -> None:
-        """`d` (and power mode): the gate judges this number for this person now; a blocked
-        dial is refused in the outcome bar with the reason and the next allowed time."""
-        if not self.state.phone or self.state.current_id is None:
-            self.dapp.notify("No number to dial for this prospect", severity="warning")
-            return
-        self._check_dial(override=False)
+        """`d` (and power mode): screens/cockpit_dial.py."""
+        self.dialer.dial(override=False)
 
     def action_dial_override(self) -> None:
-        """`D`: dial outside the rules, after a confirm step that asks why (never one key)."""
-        if self.state.phone and self.state.current_id is not None:
-            self._check_dial(override=True)
-
-    def _check_dial(self, *, override: bool) -> None:
-        pid, phone = self.state.current_id, self.state.phone
-        assert pid is not None
-        team = bool(self.dapp.rep)
-
-        def work() -> Message:
-            if team:  # a shared list: the lease first, so no two reps ever dial one person
-                holder = self.cockpit.claim(pid)
-                self.post_message(Claimed(pid, holder, landing=False))
-                if holder is not None:
-                    return DialChecked(f"{holder} holds this prospect", override)
-            return DialChecked(self.cockpit.check_dial(pid, phone), override)
-
-        in_background(self, work, group="dial")
+        """`D`: dial outside the rules, after a form that asks why."""
+        self.dialer.dial(override=True)
 
     @on(DialChecked)
     def _dial_checked(self, event: DialChecked) -> None:
-        check = event.check
-        if isinstance(check, str):  # no rules checked: no dial
-            self.acknowledge(f"Not dialled: {check}", style="bold red")
-            return
-        if check.prospect_id != self.state.current_id or check.e164 != self.state.phone:
-            return  # the rep moved on while the rules were read: dial nothing unseen
-        if not event.override or check.allowed:
-            self._dial(check)
-        elif check.next_allowed is None:  # do-not-call, a bad number, a closed status
-            self.acknowledge(check.refusal() + " (no override for this)", style="bold red")
-        else:
-            from dialer_tui.screens.edit import OverrideScreen
-
-            self.dapp.push_screen(OverrideScreen(self.cockpit.who(), check.e164, check.refusal()),
-                                  lambda reason: reason and self._dial(check, reason))
-
-    def _dial(self, check: DialCheck, override: str = "") -> None:
-        if not check.allowed and not override:
-            refusal = check.refusal()
-            if check.next_allowed is not None:
-                refusal += " (D: dial anyway, saying why)"
-            self.acknowledge(refusal, style="bold red")
-            return
-        from dialer_tui.services.dial import DialError, dial
-
-        app = self.dapp
-        try:
-            said = dial(check.e164, app.bundle.settings.dial, copy=app.copy_to_clipboard)
-        except DialError as exc:
-            app.notify(str(exc), severity="error", markup=False)
-            return
-        if override:
-            self.state.overrides[check.prospect_id] = override
-            said += " (outside the rules: your reason goes on the touch)"
-        self.acknowledge(said[0].upper() + said[1:], style="yellow" if override else "cyan")
+        self.dialer.checked(event)
 
     def action_skip(self) -> None:
         who = self.cockpit.who()

@@ -57,9 +57,9 @@ def no_paint_first_delays(monkeypatch):
     from dialer_tui.services import queue_window
 
     monkeypatch.setattr(queue_window, "REFRESH_DELAY", 0)
-    from dialer_tui.screens import cockpit
+    from dialer_tui.screens import cockpit_lease
 
-    monkeypatch.setattr(cockpit, "LEASE_AFTER_S", 0)  # leased as soon as shown
+    monkeypatch.setattr(cockpit_lease, "LEASE_AFTER_S", 0)  # leased as soon as shown
 
 
 def _import(engine, path: Path) -> None:

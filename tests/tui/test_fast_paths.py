@@ -81,7 +81,7 @@ async def test_no_queue_read_right_after_an_outcome(db_path, tmp_path, bundle, m
             cockpit.post_message(ChangesSeen(("another", "rep")))  # a change: later, not now
             cockpit.post_message(ChangesSeen(("yet", "another")))
             await settle(pilot, app)
-            assert reads == [] and set(cockpit.window.pending) == {"queue"}
+            assert reads == [] and set(cockpit.feeder.window.pending) == {"queue"}
             assert f"queue {before - 1}" in screen_text(app)
     finally:
         engine.dispose()

@@ -68,9 +68,9 @@ def _holder(engine, pid: int) -> str:
 
 
 async def test_browsing_leases_nothing_and_moving_on_lets_go(many_engine, bundle, monkeypatch):
-    from dialer_tui.screens import cockpit
+    from dialer_tui.screens import cockpit_lease
 
-    monkeypatch.setattr(cockpit, "LEASE_AFTER_S", 0.5)
+    monkeypatch.setattr(cockpit_lease, "LEASE_AFTER_S", 0.5)
     app = make_app(many_engine, bundle)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot, app)
@@ -97,7 +97,7 @@ async def test_a_lease_lost_mid_call_is_said_and_the_prospect_stays(many_engine,
             p.claimed_by, p.claim_expires_at = "bob", PINNED + timedelta(minutes=10)
             s.add(p)
             s.commit()
-        app.screen._renew_lease()  # the heartbeat
+        app.screen.lease.renew()  # the heartbeat
         await settle(pilot, app)
         assert app.screen.state.current_id == pid  # never changed under the rep
         assert "bob holds this prospect now: d will not dial it" in screen_text(app)
