@@ -375,8 +375,8 @@ async def _cockpit_child(db: Path, at: datetime, mode: str, n: int, warm: int) -
 
         pane.show, app._display = show, display
         # Best effort (diagnosis only): when the outcome's commit returned.
-        try:
-            import dialer_tui.screens.outcomes as outcomes_mod
+        try:  # the controller imports log_outcome from here at each outcome
+            import dialer_tui.services.calling as outcomes_mod
         except ImportError:
             outcomes_mod = None
         orig_log = getattr(outcomes_mod, "log_outcome", None)

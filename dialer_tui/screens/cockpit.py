@@ -18,9 +18,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from dialer_tui.domain.outcomes import Outcome
 from dialer_tui.domain.queue_item import QueueItem
-from dialer_tui.gc_pause import hold_until_painted
 from dialer_tui.screens.background import BackgroundFailed, dialer_app, in_background
 from dialer_tui.screens.cockpit_messages import (
     ChangesSeen,
@@ -34,15 +32,12 @@ from dialer_tui.screens.cockpit_messages import (
 )
 from dialer_tui.screens.cockpit_dial import Dialer
 from dialer_tui.screens.cockpit_lease import LeaseKeeper
+from dialer_tui.screens.cockpit_outcomes import OutcomeKeys
 from dialer_tui.screens.cockpit_queue import QueueFeeder
 from dialer_tui.screens.first_frame import FirstFrameScreen
 from dialer_tui.services.cockpit_controller import (
     Cockpit,
     Host,
-    KeptLocally,
-    NotSaved,
-    Refused,
-    Stored,
 )
 from dialer_tui.services.snoozes import SnoozeFile, snooze_path_for
 from dialer_tui.widgets.dossier import DossierPane
@@ -55,10 +50,8 @@ from dialer_tui.widgets.session_header import SessionHeader
 
 if TYPE_CHECKING:
     from dialer_tui.app import DialerApp
-    from dialer_tui.domain.referral import ReferralForm
     from dialer_tui.services.cockpit import ProspectView
 
-NOTE_HINT = "c: note on the last touch"
 
 NEEDS_PROSPECT = {"outcome", "skip", "snooze", "add_phone", "edit_notes", "dial", "dial_override",
                   "next_number", "history"}
@@ -124,6 +117,7 @@ class CockpitScreen(FirstFrameScreen):
             snoozes=lambda: SnoozeFile(snooze_path_for(app.journal.path))))
         self.state = self.cockpit.state
         self.feeder = QueueFeeder(self)
+        self.outcomes = OutcomeKeys(self)
         self.lease = LeaseKeeper(self)
         self.dialer = Dialer(self)
         self._last_highlight: int | None = None
@@ -363,137 +357,19 @@ class CockpitScreen(FirstFrameScreen):
             text.append("The queue fills in by itself then; / finds anyone now.")
         self.query_one(DossierPane).clear_view(text)
 
-    # --- outcomes -----------------------------------------------------------------------------
+    # --- outcomes (screens/cockpit_outcomes.py) ------------------------------------------------
     def action_outcome(self, name: str) -> None:
-        app = self.dapp
-        disp = app.bundle.dispositions.get(name)
-        if disp is None or self.state.current_id is None:
-            return
-        if disp.follow_up == "callback" or disp.asks:
-            self._ask_callback(disp)
-        elif disp.creates_referral:
-            from dialer_tui.screens.referral import ReferralScreen
-
-            app.push_screen(ReferralScreen(self.cockpit.who(), self.cockpit.company(),
-                                           self.cockpit.typing_region()),
-                            lambda form: form and self.log_touch(disp, referral=form))
-        else:
-            self.log_touch(disp)
-
-    def _ask_callback(self, disp: Outcome, error: str = "", value: str = "") -> None:
-        from zoneinfo import ZoneInfo
-
-        from dialer_tui.screens.callback import CallbackScreen
-
-        app, view, item = self.dapp, self.cockpit.view(), self.state.current_item
-        zone = view.dossier.zone if view else (
-            item.local_time.tzinfo if item and item.local_time.tzinfo else ZoneInfo("UTC"))
-        app.push_screen(CallbackScreen(self.cockpit.who(), zone, app.now(),
-                                       error.removeprefix("--when: "), value,
-                                       prospect_id=self.state.current_id,
-                                       phone=self.state.phone or None,
-                                       asks=disp.asks or "callback"),
-                        # None: cancelled; "": no time given (a meeting, a gatekeeper)
-                        lambda text: text is not None and self.log_touch(
-                            disp, callback=text or None))
-
-    def log_touch(self, disp: Outcome, *, callback: str | None = None,
-                  referral: ReferralForm | None = None) -> None:
-        """Commit the touch, then acknowledge and move on (in that order)."""
-        if self.state.current_id is None:
-            return
-        app, who = self.dapp, self.cockpit.who()
-        hold_until_painted(self.call_after_refresh)
-        # What the voicemail stopwatch measured goes on the touch (the script pane resets it
-        # for the next prospect).
-        seconds = self.query_one(Stopwatch).seconds() if disp.channel == "voicemail" else None
-        result = self.cockpit.log(disp, callback=callback, referral=referral, duration_s=seconds)
-        if isinstance(result, Refused):
-            if callback is not None:  # ask again, saying what was wrong with the words
-                self._ask_callback(disp, result.said, callback)
-            else:
-                app.notify(result.said, severity="error", markup=False)
-            return
-        if isinstance(result, NotSaved):  # say it, stay here
-            self.acknowledge(f"NOT SAVED: {disp.label.lower()} for {who}. The database said "
-                             f"{result.said!r} and the local journal {result.journal_said}; "
-                             "note it by hand, then press the key again", style="bold red")
-            return
-        app.stats.record(disp)
-        if isinstance(result, KeptLocally):
-            app.offline(result.said)
-            extra = " (the referral itself was not kept: add it again later)" if referral else ""
-            self.acknowledge(f"Kept on this machine: {disp.label.lower()} for {who}; written to "
-                             f"the database once it is back (it said: {result.said}){extra}",
-                             style="bold yellow")
-            self.advance(drop=True)
-            return
-        assert isinstance(result, Stored)
-        logged = result.logged
-        if result.referral_failed:
-            app.notify(result.referral_said, severity="error", markup=False)
-        extra = "" if result.referral_failed else result.referral_said
-        nxt = f" - next: {logged.next_label}" if logged.next_label else ""
-        self.acknowledge(f"Logged {disp.label.lower()} for {who}{nxt}{extra}", logged.warnings)
-        for w in logged.warnings:
-            app.notify(w, title="Callback moved" if callback else "Note", severity="warning",
-                       timeout=10, markup=False)
-        queue = self.query_one(QueueList)
-        self.advance(drop=True)
-        self.feeder.after_outcome(len(queue.items) - (queue.index_of(self.state.current_id)
-                                                      or 0))
-        self._offer_note(f"{disp.label.lower()} for {who}")
-        if app.bundle.settings.dial.power_mode and self.state.phone:
-            # Once the next prospect is painted: launching the dialer (a fork, or the browser
-            # lookup behind tel:) would hold up that frame.
-            self.call_after_refresh(self.action_dial)
-
-    def _offer_note(self, what: str) -> None:
-        """The note is opt-in: the next prospect keeps the keyboard (keys typed on are its
-        keys), and `c` opens the note for the touch just logged."""
-        box = self.query_one("#note", Input)
-        box.value = ""
-        box.placeholder = f"c: note on the last touch ({safe_line(what)})"
+        self.outcomes.key(name)
 
     def action_note(self) -> None:
-        if self.state.note_touch is None:
-            self.acknowledge("No touch to note yet in this session", style="yellow")
-            return
-        box = self.query_one("#note", Input)
-        box.placeholder = "note: Enter saves, Esc leaves it"
-        # Now, in this key's turn (Widget.focus would wait for the queue): the letters typed
-        # right behind `c` are the note's, not cockpit keys ("a" adds a number).
-        self.set_focus(box)
+        self.outcomes.open_note()
 
     @on(Input.Submitted, "#note")
     def _note_submitted(self, event: Input.Submitted) -> None:
-        touch_id, text = self.cockpit.take_note_touch(), event.value.strip()
-        if text and touch_id is not None:
-            in_background(self, lambda: Said("Note saved") if self.cockpit.save_note(
-                touch_id, text) else None, group="note", exclusive=False)
-        box = self.query_one("#note", Input)
-        box.value, box.placeholder = "", NOTE_HINT
-        self.query_one(QueueList).focus()
+        self.outcomes.note_submitted(event.value)
 
     def action_undo(self) -> None:
-        app = self.dapp
-        last = self.cockpit.undo()
-        if last is None:
-            app.notify("Nothing to undo in this session")
-            return
-        if isinstance(last, str):
-            app.notify(last, severity="error", markup=False)
-            return
-        app.stats.unrecord(last.outcome)
-        queue = self.query_one(QueueList)
-        if last.item is not None:
-            queue.insert_first(last.item, app.now())
-            queue.move_cursor(row=0, animate=False)
-        self.select(last.item, last.prospect_id)
-        queue.focus()
-        self.acknowledge(f"Undid {last.outcome.label.lower()} for {last.name}", style="yellow")
-        self.refresh_queue()
-        self.update_header()
+        self.outcomes.undo()
 
     # --- between dials ------------------------------------------------------------------------
     def action_dial(self) -> None:
