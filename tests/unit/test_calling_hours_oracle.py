@@ -62,6 +62,8 @@ STATE_PLACE = {
 # An address country alone: its clock where the person's number agrees with it, else its capital.
 COUNTRY_CLOCK = {("CA", "America/New_York"): "America/Toronto",
                  ("CA", "America/Chicago"): "America/Winnipeg",
+                 ("CA", "America/Denver"): "America/Edmonton",
+                 ("CA", "America/Los_Angeles"): "America/Vancouver",
                  ("US", "America/Toronto"): "America/New_York",
                  ("US", "America/Vancouver"): "America/Los_Angeles",
                  ("FR", "Europe/Madrid"): "Europe/Paris", ("FR", "Europe/Berlin"): "Europe/Paris"}
