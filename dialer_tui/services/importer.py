@@ -32,6 +32,7 @@ from dialer_tui.services.exporter import check_target, write_csv
 from dialer_tui.services.header_map import Vocabulary, header_key
 from dialer_tui.services.import_reader import read_rows
 from dialer_tui.services.import_store import ImportStore
+from dialer_tui.store import locks
 from dialer_tui.text_safety import has_controls
 
 BATCH_ROWS = 5000
@@ -213,9 +214,13 @@ def import_csv(engine: Engine, path: Path, *, region: str = "US", dry_run: bool 
     # An exact count for the progress bar; a malformed record fails here, before any write.
     total = sum(1 for _ in _records(path, text, delim)) - 1 - skip
     dirty = has_controls(text)
-    store = ImportStore(engine, result, now, dry_run, named=reader.named)
-    with paused_gc(), store.first_load() if total >= FIRST_LOAD_MIN_ROWS else nullcontext():
-        rejected = _import_rows(records, reader, store, dirty, progress, total)
+    # Two imports at once would each load the dedupe maps before the other wrote a row, and
+    # both insert every row (issue 18, finding 6): one import at a time per store, from loading
+    # the maps to the last batch. A dry run writes nothing and does not wait.
+    with nullcontext() if dry_run else locks.held(engine, locks.IMPORT):
+        store = ImportStore(engine, result, now, dry_run, named=reader.named)
+        with paused_gc(), store.first_load() if total >= FIRST_LOAD_MIN_ROWS else nullcontext():
+            rejected = _import_rows(records, reader, store, dirty, progress, total)
     result.rejected = len(result.rejects)
     if progress:
         progress(total, total)

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from dialer_tui.store import models
+from dialer_tui.store.locks import MIGRATE, pg_lock
 
 
 def _add_columns(conn: Connection, table: str, columns: dict[str, str]) -> None:
@@ -73,31 +74,40 @@ def current_version(conn: Connection) -> int | None:
 
 
 def upgrade(engine: Engine) -> int:
-    """Bring the database to the current schema; returns the version it was at (0 = new)."""
+    """Bring the database to the current schema; returns the version it was at (0 = new).
+
+    Any number of processes may open one database at once (a team's cockpits after a release,
+    a script's parallel jobs): each step runs in a transaction that first takes the schema's
+    lock (an advisory lock on PostgreSQL, the write lock on SQLite) and then reads the version,
+    so a step runs once, by whoever comes first, and the others find it done."""
     from dialer_tui.store.engine import reader  # (engine.py imports this module)
 
     with reader(engine).connect() as conn:
         if current_version(conn) == models.SCHEMA_VERSION:
-            # The usual open: nothing to create or upgrade, and no write lock taken for it
+            # The usual open: nothing to create or upgrade, and no lock taken for it
             # (create_all would inspect every table first: ~8 ms of every start-up).
             return models.SCHEMA_VERSION
-    with engine.begin() as conn:  # re-read under the write lock: another process may be here
-        found = current_version(conn)
-        if found is None:
-            SQLModel.metadata.create_all(conn)
-            conn.execute(text("INSERT INTO schema_version (id, version) VALUES (1, :v)"),
-                         {"v": models.SCHEMA_VERSION})
-            return 0
-    if found > models.SCHEMA_VERSION:
-        raise SchemaTooNew(f"the database is at schema version {found}, newer than this "
-                           f"dialer-tui ({models.SCHEMA_VERSION}); upgrade dialer-tui")
-    version = found
-    while version < models.SCHEMA_VERSION:
-        with engine.begin() as conn:
+    found: int | None = None
+    while True:
+        with engine.begin() as conn:  # on SQLite, BEGIN IMMEDIATE: the write lock
+            if conn.dialect.name == "postgresql":
+                pg_lock(conn, MIGRATE)
+            version = current_version(conn)
+            found = (version or 0) if found is None else found
+            if version is None:
+                SQLModel.metadata.create_all(conn)
+                conn.execute(text("INSERT INTO schema_version (id, version) VALUES (1, :v)"),
+                             {"v": models.SCHEMA_VERSION})
+                return found
+            if version > models.SCHEMA_VERSION:
+                raise SchemaTooNew(f"the database is at schema version {version}, newer than "
+                                   f"this dialer-tui ({models.SCHEMA_VERSION}); upgrade dialer-tui")
+            if version == models.SCHEMA_VERSION:  # upgraded meanwhile by another process
+                return found
             STEPS[version](conn)
             version += 1
             conn.execute(text("UPDATE schema_version SET version = :v WHERE id = 1"),
                          {"v": version})
-    with engine.begin() as conn:  # tables or indexes added in later versions
-        SQLModel.metadata.create_all(conn)
-    return found
+            if version == models.SCHEMA_VERSION:
+                SQLModel.metadata.create_all(conn)  # tables or indexes added in later versions
+                return found
