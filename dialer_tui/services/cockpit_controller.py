@@ -170,10 +170,10 @@ class Cockpit:
     def who(self) -> str:
         st = self.state
         view = self.view()
-        if view is not None:
-            return view.dossier.prospect.name or view.dossier.prospect.company
-        item = st.current_item
-        return (item.name or item.company) if item else f"prospect {st.current_id}"
+        p, item = (view.dossier.prospect if view else None), st.current_item
+        # (an inbound caller added from search has neither name nor company yet)
+        return ((p.name or p.company) if p else (item.name or item.company) if item else ""
+                ) or f"prospect {st.current_id}"
 
     def typing_region(self) -> str:
         """Where a number typed for the prospect on screen is read (their country, services and
