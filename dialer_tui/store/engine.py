@@ -95,11 +95,47 @@ def _check_pg_options(shown: str, url) -> None:
     except ImportError:  # make_engine says which extra to install
         return
     options = {k: v if isinstance(v, str) else ",".join(v) for k, v in url.query.items()}
+    if options.pop(PGBOUNCER, "1") not in ("1", "true", "yes"):  # ours: make_engine takes it
+        raise StoreError(f"--db: {shown!r}: {PGBOUNCER}= takes 1 (or leave it out)")
     try:
         make_conninfo("", **options)
     except Exception as exc:  # noqa: BLE001 - psycopg.ProgrammingError: an unknown option
         said = " ".join(str(exc).split())
         raise StoreError(f"--db: {shown!r}: {said}") from None
+
+
+# PostgreSQL connections (issue 18, finding 7). A cockpit keeps one connection while it idles;
+# a burst (a queue refresh, a claim and an outcome at once) opens up to POOL_OVERFLOW more for
+# the moment. Timeouts end a stalled statement or lock wait with an error the caller handles
+# (an outcome goes to the local journal) instead of freezing; keepalives notice a server gone
+# away without a word. Every value is the URL's if it gives one (a later `-c` in `options`
+# wins over ours).
+POOL_SIZE, POOL_OVERFLOW = 1, 2
+PG_DEFAULTS = {"connect_timeout": "10", "application_name": "dialer-tui", "keepalives": "1",
+               "keepalives_idle": "30", "keepalives_interval": "10", "keepalives_count": "3"}
+PG_SESSION = {"statement_timeout": "30s", "lock_timeout": "10s",
+              "idle_in_transaction_session_timeout": "10min"}
+# `?pgbouncer=1`: behind PgBouncer in transaction pooling, which refuses most startup `-c`
+# settings (set them on the role instead: README) and, before 1.21, prepared statements.
+PGBOUNCER = "pgbouncer"
+
+
+def _pg_engine_args(url: str) -> tuple[str, dict]:
+    """The URL handed to psycopg, and the engine's pool and connection arguments."""
+    parsed = make_url(url)
+    query = dict(parsed.query)
+    behind_bouncer = query.pop(PGBOUNCER, None) is not None
+    connect_args: dict = {k: v for k, v in PG_DEFAULTS.items() if k not in query}
+    if behind_bouncer:
+        connect_args["prepare_threshold"] = None
+    else:
+        theirs = query.get("options", "")
+        theirs = theirs if isinstance(theirs, str) else " ".join(theirs)
+        ours = " ".join(f"-c {k}={v}" for k, v in PG_SESSION.items())
+        connect_args["options"] = f"{ours} {theirs}".strip()
+    url = parsed.set(query=query).render_as_string(hide_password=False)
+    return url, {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, "pool_timeout": 60,
+                 "pool_pre_ping": True, "connect_args": connect_args}
 
 
 def _prepare_sqlite_file(path: Path) -> None:
@@ -223,7 +259,8 @@ def make_engine(db: str | os.PathLike | None = None, *, migrate: bool = True) ->
         _sqlite_pragmas(engine)
     else:
         try:
-            engine = create_engine(url, pool_pre_ping=True)
+            pg_url, args = _pg_engine_args(url)
+            engine = create_engine(pg_url, **args)
         except ModuleNotFoundError:
             raise StoreError("PostgreSQL needs the postgres extra: "
                              "pip install -e '.[postgres]'") from None
