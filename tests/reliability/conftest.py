@@ -232,3 +232,15 @@ def ack_line(screen: str) -> str:
 
 def note_saved(screen: str) -> bool:
     return ack_line(screen).startswith("Note saved")
+
+
+# Outcomes that ask for an optional time first (a meeting's, the gatekeeper's "try Monday"):
+# a test that logs them skips the time with Enter once the form is up.
+ASKS_TIME = {"1": "Meeting booked: when?", "6": "Gatekeeper: when to try again?"}
+
+
+def press_outcome(tmux, name: str, key: str) -> None:
+    tmux.keys(name, key)
+    if key in ASKS_TIME:
+        tmux.wait_for(name, lambda s: ASKS_TIME[key] in s)
+        tmux.keys(name, "Enter")

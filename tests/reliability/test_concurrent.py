@@ -26,6 +26,7 @@ from .conftest import (
     letters,
     needs_terminal,
     note_saved,
+    press_outcome,
     prospect_rows,
     round_the_clock_config,
     seed_db,
@@ -69,7 +70,7 @@ class Cockpit(threading.Thread):
             self._wait(lambda s: "callable now" in s)
             n = 0
             while not self.stop.is_set():
-                self.tmux.keys(self.name, self.rng.choice(KEYS))
+                press_outcome(self.tmux, self.name, self.rng.choice(KEYS))
                 # The ack before the key was "Note saved" (or none): any outcome ack is new.
                 screen = self._wait(lambda s: ACK_RE.search(ack_line(s)) is not None)
                 m = ACK_RE.search(ack_line(screen))

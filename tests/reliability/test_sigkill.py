@@ -27,6 +27,7 @@ from .conftest import (
     letters,
     needs_terminal,
     note_saved,
+    press_outcome,
     prospect_rows,
     round_the_clock_config,
     seed_db,
@@ -88,7 +89,7 @@ def _launch(tmux: Tmux, lane: Lane, launch: int) -> None:
         steps = rng.randint(1, 12)
         for step in range(steps):
             last = step == steps - 1
-            tmux.keys(name, rng.choice(KEYS))
+            press_outcome(tmux, name, rng.choice(KEYS))
             lane.keys_sent += 1
             if last and phase == "key":  # killed while the outcome may be in flight
                 time.sleep(rng.uniform(0.0, 0.12))
