@@ -16,6 +16,8 @@ How to run
     python scripts/bench.py                      # scale 1.0: a few minutes the first time
     python scripts/bench.py --scale 0.1 --json   # smaller, machine-readable
     python scripts/bench.py --only queue,lookup  # a subset (queue lookup outcome rss cold import)
+    python scripts/bench.py --db postgresql+psycopg://USER@HOST/DB  # queue and lookup there:
+        the same data, copied into a schema of its own (scripts/bench_pg.py, kept for reuse)
     Cache: $DIALER_BENCH_CACHE or <tmp>/dialer-tui-bench (--cache-dir): the database (keyed by
     scale, seed and the generator's source), the import CSV and bytecode. --fresh rebuilds.
     Needs tmux for the cold start (else a headless `python -c` run is timed, and says so).
@@ -706,6 +708,20 @@ def run(args) -> int:
     load_before = os.getloadavg()[0]
     db, facts = ensure_db(cache, args.scale, args.seed, args.fresh)
     work = work_copy(db, cache)
+    measured = work  # the SQLite copy, or (--db) the same data in PostgreSQL
+    if args.db:
+        import bench_pg
+
+        from dialer_tui.store.engine import hide_password, resolve_url
+
+        url = resolve_url(args.db)
+        if not url.startswith("postgresql"):
+            raise SystemExit("--db takes a PostgreSQL URL (the SQLite figures are the default)")
+        _log(f"loading the data into {hide_password(url)} ...")
+        measured = bench_pg.load(work, url, facts, _log, key=db.stem)
+        for only_sqlite in ("outcome", "rss", "cold", "import"):
+            parts.discard(only_sqlite)
+        notes["database"] = f"PostgreSQL {hide_password(url)} (queue and lookup only)"
 
     def attempt(name: str, keys: list[str], fn) -> None:
         if name not in parts:
@@ -730,8 +746,8 @@ def run(args) -> int:
                                       f"{got[-1]:.0f} MB"
 
     try:
-        attempt("queue", ["queue_ms"], lambda: measure_queue(work, at, runs))
-        attempt("lookup", ["lookup_ms"], lambda: measure_lookup(work, at, facts, runs))
+        attempt("queue", ["queue_ms"], lambda: measure_queue(measured, at, runs))
+        attempt("lookup", ["lookup_ms"], lambda: measure_lookup(measured, at, facts, runs))
         attempt("outcome", ["outcome_p50_ms", "outcome_p95_ms"],
                 lambda: measure_outcome(work, at, args.outcomes))
         attempt("rss", ["rss_mb"], lambda: measure_rss(work, at))
@@ -785,7 +801,9 @@ def main(argv: list[str] | None = None) -> int:
                          "then depends on the hour: who is callable)")
     ap.add_argument("--keep-work", action="store_true", help="keep the working copy")
     ap.add_argument("--child", choices=["outcome", "rss"], help=argparse.SUPPRESS)
-    ap.add_argument("--db", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--db", default=None,
+                    help="a PostgreSQL URL: measure queue and lookup there (the data is copied "
+                         "into a schema of its own)")
     args = ap.parse_args(argv)
     if args.child:
         got = asyncio.run(_cockpit_child(Path(args.db), datetime.fromisoformat(args.at),

@@ -381,7 +381,7 @@ def build(path: Path, *, scale: float = 1.0, seed: int = 42, log=None) -> dict:
                     created = rand_dt(AT - timedelta(days=400), AT - timedelta(hours=1))
                 cadence_step = min(attempts, len(steps) - 1)
                 recycle_at = None
-                queue_rank, queue_due = m.RANK_NEW, created
+                queue_rank, queue_due, queue_owner = m.RANK_NEW, created, ""
                 if status in recycle_days:
                     recycle_at = last_attempt_or(touches, pid, created) + timedelta(
                         days=recycle_days[status])
@@ -414,6 +414,7 @@ def build(path: Path, *, scale: float = 1.0, seed: int = 42, log=None) -> dict:
                                     "created_at": last_touch, "closed_at": None})
                         fu_total += 1
                         queue_rank, queue_due = rank_of_kind[kind], due
+                        queue_owner = "alex" if kind == m.FU_CALLBACK else ""
                 email = f"{first}.{last}.{pid}@example.com".lower().replace("'", "")
                 prospects.append({
                     "id": pid, "first_name": first, "last_name": last,
@@ -430,7 +431,8 @@ def build(path: Path, *, scale: float = 1.0, seed: int = 42, log=None) -> dict:
                     "owner": "", "source": "bench", "custom_fields": "{}",
                     "name_key": name_key(first, last, company), "created_at": created,
                     "updated_at": created, "recycle_at": recycle_at, "queue_rank": queue_rank,
-                    "queue_due_at": queue_due, "first_touch_at": first_touch,
+                    "queue_due_at": queue_due, "queue_owner": queue_owner,
+                    "first_touch_at": first_touch,
                     "last_attempt_at": last_attempt, "attempts": attempts,
                     "cadence_step": cadence_step, "claimed_by": "", "claim_expires_at": None})
             conn.execute(insert(P), prospects)

@@ -45,8 +45,8 @@ from dialer_tui.store.models import (
 )
 
 _UNDO_FIELDS = ("status", "recycle_at", "attempts", "cadence_step", "first_touch_at",
-                "last_attempt_at", "queue_rank", "queue_due_at", "claimed_by", "claim_expires_at",
-                "updated_at")
+                "last_attempt_at", "queue_rank", "queue_due_at", "queue_owner", "claimed_by",
+                "claim_expires_at", "updated_at")
 VOICEMAIL_GAP = timedelta(hours=1)  # seed 004: never a second voicemail within the hour
 CALLBACK_LENGTH = timedelta(minutes=30)
 

@@ -19,7 +19,8 @@ EXPORT_SIGNATURE = frozenset({"email_key", "name_key", "queue_rank"})
 EXPORT_BOOKKEEPING = frozenset({
     "id", "email_key", "name_key", "status", "queue_rank", "queue_due_at", "first_touch_at",
     "last_attempt_at", "attempts", "cadence_step", "claimed_by", "claim_expires_at",
-    "referrer_prospect_id", "created_at", "updated_at", "recycle_at", "version"})
+    "referrer_prospect_id", "created_at", "updated_at", "recycle_at", "version",
+    "queue_owner"})
 
 
 def header_key(header: str) -> str:

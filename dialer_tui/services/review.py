@@ -49,7 +49,8 @@ def prospect_json(p: Prospect) -> dict:
     for k, v in list(data.items()):
         if isinstance(v, datetime):
             data[k] = v.isoformat()
-    for k in ("name_key", "email_key", "queue_rank", "claim_expires_at"):
+    for k in ("name_key", "email_key", "queue_rank", "queue_owner", "version",
+              "claim_expires_at"):
         data.pop(k, None)
     data["prospect_id"] = data.pop("id")
     return data

@@ -11,6 +11,7 @@ from typing import Callable
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 from dialer_tui.store import models
@@ -56,9 +57,56 @@ def _v4_to_v5(conn: Connection) -> None:
     _add_columns(conn, "prospect", {"version": "INTEGER NOT NULL DEFAULT 0"})
 
 
+def _v5_to_v6(conn: Connection) -> None:
+    """v6: the owner of the callback that ranks a prospect (models.Prospect.queue_owner), for
+    callbacks_mine_only in SQL; trigram indexes for name search on PostgreSQL."""
+    _add_columns(conn, "prospect", {"queue_owner": "VARCHAR NOT NULL DEFAULT ''"})
+    # What repo.refresh_queue_state sets: the owner of the earliest open follow-up, when that
+    # one is a callback (queue_rank 0).
+    conn.execute(text(
+        "UPDATE prospect SET queue_owner = COALESCE((SELECT f.owner FROM follow_up f "
+        "WHERE f.prospect_id = prospect.id AND f.status = 'open' AND f.kind = 'callback' "
+        "ORDER BY f.due_start, f.id LIMIT 1), '') WHERE queue_rank = 0"))
+    search_indexes(conn)
+
+
+def search_indexes(conn: Connection) -> bool:
+    """PostgreSQL: trigram (GIN) indexes on the name and email keys, which repo.search's
+    `LIKE '%text%'` can use (91-108 ms at 100k prospects without). pg_trgm ships with
+    PostgreSQL (contrib) and is a trusted extension, but a role without the right to create it,
+    or a server without contrib, keeps the plain indexes: searches then scan, as on SQLite.
+    Returns whether the indexes are there."""
+    if conn.dialect.name != "postgresql":
+        return False
+    schema = _trgm_schema(conn)
+    for ddl in ("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public",
+                "CREATE EXTENSION IF NOT EXISTS pg_trgm"):
+        if schema is not None:
+            break
+        try:
+            with conn.begin_nested():  # a failure must not end the upgrade's transaction
+                conn.execute(text(ddl))
+        except DBAPIError:
+            continue
+        schema = _trgm_schema(conn)
+    if schema is None:
+        return False
+    ops = f'"{schema}".gin_trgm_ops'
+    for name, column in (("ix_prospect_name_trgm", "name_key"),
+                         ("ix_prospect_email_trgm", "email_key")):
+        conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON prospect "
+                          f"USING gin ({column} {ops})"))
+    return True
+
+
+def _trgm_schema(conn: Connection) -> str | None:
+    return conn.execute(text("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
+                             "ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'")).scalar()
+
+
 # STEPS[n] upgrades a database from version n to n + 1.
 STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4,
-                                                  4: _v4_to_v5}
+                                                  4: _v4_to_v5, 5: _v5_to_v6}
 assert max(STEPS) + 1 == models.SCHEMA_VERSION, "every schema version needs an upgrade step"
 
 
@@ -96,6 +144,7 @@ def upgrade(engine: Engine) -> int:
             found = (version or 0) if found is None else found
             if version is None:
                 SQLModel.metadata.create_all(conn)
+                search_indexes(conn)
                 conn.execute(text("INSERT INTO schema_version (id, version) VALUES (1, :v)"),
                              {"v": models.SCHEMA_VERSION})
                 return found

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from dialer_tui.channels import CALL_CHANNELS  # the touches that count against an attempt cap
 from dialer_tui.store.models import (
+    FU_CALLBACK,
     FU_OPEN,
     RANK_CADENCE,
     RANK_NEW,
@@ -265,6 +266,7 @@ def refresh_queue_state(session: Session, *, prospect: Prospect) -> None:
     """Recompute the prospect's denormalised queue rank and due time from its open follow-ups.
 
     The earliest open follow-up decides; ties go to the stronger reason (callback first)."""
+    prospect.queue_owner = ""
     if prospect.status in TERMINAL_STATUSES:
         prospect.queue_rank, prospect.queue_due_at = RANK_OUT, prospect.recycle_at
         session.add(prospect)
@@ -274,6 +276,8 @@ def refresh_queue_state(session: Session, *, prospect: Prospect) -> None:
         best = min(open_fus, key=lambda f: (f.due_start, RANK_OF_KIND.get(f.kind, RANK_CADENCE)))
         prospect.queue_rank = RANK_OF_KIND.get(best.kind, RANK_CADENCE)
         prospect.queue_due_at = best.due_start
+        if best.kind == FU_CALLBACK:  # callbacks_mine_only in SQL (services/queue.py)
+            prospect.queue_owner = best.owner
     elif prospect.attempts == 0:
         prospect.queue_rank = RANK_NEW
         prospect.queue_due_at = prospect.queue_due_at or prospect.created_at
