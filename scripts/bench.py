@@ -89,7 +89,7 @@ BUDGETS = {  # key: (limit, "max" = must not exceed, "min" = must reach)
 }
 KEYS = list(BUDGETS)
 PARTS = ("queue", "lookup", "outcome", "rss", "cold", "import")
-QUEUE_ROW = re.compile(r"\b(callback|promised|cadence|new|recycled)\s+\d\d:\d\d\b")
+QUEUE_ROW = re.compile(r"\b(callback|promised|cadence|new|recycled)!?\s+\d\d:\d\d\b")
 EMPTY_QUEUE = "Nobody is callable right now"
 DOSSIER_SHOWN = re.compile(r"\battempt \d+ of \d+")  # in a loaded dossier, not a pending one
 BARE_TEXT = "bare textual app ready"

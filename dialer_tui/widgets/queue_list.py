@@ -35,7 +35,7 @@ CHANNEL_LABEL = {"email": "email", "linkedin": "LinkedIn", "letter": "letter", "
 # local time goes (the dossier shows it) so that the number still fits.
 # Each width includes the one blank cell that separates a column from the next.
 COLUMNS = ((" Why", 11, 0), ("Local", 6, 1), ("Name", 16, 2), ("Number", 18, 3))
-NARROW_COLUMNS = ((" Why", 10, 0), ("Name", 12, 2), ("Number", 18, 3))
+NARROW_COLUMNS = ((" Why", 11, 0), ("Name", 11, 2), ("Number", 18, 3))
 TABLE_WIDTH = sum(width for _label, width, _cell in COLUMNS)
 STRIP_CACHE_MAX = 4000
 
