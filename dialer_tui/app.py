@@ -129,7 +129,6 @@ class DialerApp(App[None]):
         """The first frame with the queue is painted (called by the cockpit)."""
         if not self.first_frame_shown:
             self.first_frame_shown = True
-            self.screen.refresh_bindings()  # the footer fills in now (widgets/footer.py)
             # The store's modules and engine now, here, before any worker needs them (~0.15 s
             # while the rep reads the first frame; keys typed meanwhile wait their turn).
             self.engine  # noqa: B018

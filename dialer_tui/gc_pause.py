@@ -5,18 +5,18 @@
   process (modules, ORM and pydantic classes, the stylesheet); the collector would scan them
   again and again while they load, for nothing. At the first frame they are frozen (gc.freeze:
   never scanned again, which also keeps every later collection short) and the collector resumes.
-- The outcome key (`hold_until_painted`): no collection between the key and the next prospect's
-  frame; a full one (100-200 ms with a big store's objects about) waits until after it.
 - A big import (`paused`): 100k rows of small dicts alive, cycle collection would cost a quarter
   of the time.
 
-What each buys is measured by scripts/bench.py (see the README's figures)."""
+What each buys is measured by scripts/bench.py (see the README's figures): the start-up pause
+about 60-170 ms of a cold start. A hold from the outcome key to the next frame was measured too
+and taken out: it bought nothing at the median (p50 37-41 ms without it, 50-60 ms with it)."""
 
 from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Iterator
 
 _paused = False
 
@@ -35,13 +35,6 @@ def resume_gc() -> None:
         _paused = False
         gc.freeze()
         gc.enable()
-
-
-def hold_until_painted(call_after_refresh: Callable[[Callable[[], None]], object]) -> None:
-    """No collection until the next frame is painted (`call_after_refresh` of the screen)."""
-    if gc.isenabled():
-        gc.disable()
-        call_after_refresh(gc.enable)
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import Input, Static
+from textual.widgets import Footer, Input, Static
 
 from dialer_tui.domain.queue_item import QueueItem
 from dialer_tui.screens.background import BackgroundFailed, dialer_app, in_background
@@ -42,7 +42,6 @@ from dialer_tui.services.cockpit_controller import (
 from dialer_tui.services.snoozes import SnoozeFile, snooze_path_for
 from dialer_tui.widgets.dossier import DossierPane
 from dialer_tui.widgets.safe import one_line as safe_line
-from dialer_tui.widgets.footer import CockpitFooter
 from dialer_tui.widgets.outcome_bar import OutcomeBar, key_label
 from dialer_tui.widgets.queue_list import QueueList
 from dialer_tui.widgets.script_pane import ScriptPane, Stopwatch
@@ -143,7 +142,7 @@ class CockpitScreen(FirstFrameScreen):
             yield DossierPane(bundle.dispositions, id="dossier")
             yield ScriptPane(bundle.playbook, id="script")
         yield OutcomeBar(bundle.dispositions, dict(bundle.settings.keys), id="outcome")
-        yield CockpitFooter()
+        yield Footer()
 
     def on_mount(self) -> None:
         for wid, title in (("queue", "Queue"), ("dossier", "Dossier"), ("script", "Script"),

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from textual.widgets import Input
 
 from dialer_tui.domain.outcomes import Outcome
-from dialer_tui.gc_pause import hold_until_painted
 from dialer_tui.screens.background import in_background
 from dialer_tui.screens.cockpit_messages import Said
 from dialer_tui.services.cockpit_controller import KeptLocally, NotSaved, Refused, Stored
@@ -72,7 +71,6 @@ class OutcomeKeys:
         if self.cockpit.state.current_id is None:
             return
         app, who = self.screen.dapp, self.cockpit.who()
-        hold_until_painted(self.screen.call_after_refresh)
         # What the voicemail stopwatch measured goes on the touch (the script pane resets it
         # for the next prospect).
         seconds = self.screen.query_one(Stopwatch).seconds() if disp.channel == "voicemail" else None

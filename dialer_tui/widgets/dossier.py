@@ -18,6 +18,7 @@ from dialer_tui.widgets import safe
 from dialer_tui.widgets.prerender import Prepared, PreStatic
 
 if TYPE_CHECKING:  # a view comes from the store, whose modules load after the first frame
+    from dialer_tui.domain.outcomes import Dispositions
     from dialer_tui.services.cockpit import ProspectView
     from dialer_tui.services.rows import PhoneRow
 

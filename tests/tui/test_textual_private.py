@@ -9,7 +9,7 @@ import inspect
 import pytest
 from textual.app import App
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 PRIVATE = [
     # (owner, name, used in, waits for)
@@ -17,7 +17,6 @@ PRIVATE = [
      "a public 'frame written' hook on Screen"),
     (App, "_handle_exception", "app.py (crash log, one line for the rep)",
      "a public hook for unhandled exceptions"),
-    (Footer, "bindings_changed", "widgets/footer.py", "a Footer that batches its rebuilds"),
     (Input, "_on_key", "widgets/outcome_bar.py (NoteInput)", "a key hook that runs in turn"),
 ]
 
@@ -34,25 +33,18 @@ def test_the_overridden_signatures_still_match():
     # Our overrides take exactly these parameters: a new one would be silently dropped.
     assert list(inspect.signature(Screen._compositor_refresh).parameters) == ["self"]
     assert list(inspect.signature(App._handle_exception).parameters) == ["self", "error"]
-    assert list(inspect.signature(Footer.bindings_changed).parameters) == ["self", "screen"]
     assert list(inspect.signature(Input._on_key).parameters) == ["self", "event"]
 
 
-async def test_batch_count_and_footer_flag_are_live_state():
-    """The first-frame hook reads App._batch_count (held during a batch_update); the footer
-    sets Footer._bindings_ready, which Footer.compose reads."""
+async def test_batch_count_is_live_state():
+    """The first-frame hook reads App._batch_count (held during a batch_update)."""
 
     class Bare(App):
         def compose(self):
             yield Static("x")
-            yield Footer()
 
     app = Bare()
-    async with app.run_test() as pilot:
+    async with app.run_test():
         assert app._batch_count == 0
         with app.batch_update():
             assert app._batch_count == 1
-        footer = app.query_one(Footer)
-        await pilot.pause()
-        assert footer._bindings_ready is True
-    assert "_bindings_ready" in inspect.getsource(Footer.compose)
