@@ -20,6 +20,7 @@ from dialer_tui.screens.cockpit_messages import Claimed
 if TYPE_CHECKING:
     from dialer_tui.screens.cockpit import CockpitScreen
 
+NOBODY = "another rep"  # services.queue.claim's answer when no rep holds a changed row
 LEASE_AFTER_S = 0.8  # on screen this long before it is leased (tests: 0, leased when shown)
 
 
@@ -56,10 +57,14 @@ class LeaseKeeper:
                 LEASE_AFTER_S, lambda: self.claim(prospect_id, landing=True))
 
     def claim(self, prospect_id: int, *, landing: bool) -> None:
-        if prospect_id != self.cockpit.state.current_id:
+        st = self.cockpit.state
+        if prospect_id != st.current_id:
             return
-        in_background(self.screen, lambda: Claimed(prospect_id, self.cockpit.claim(prospect_id),
-                                                    landing), group="claim")
+        # Arriving: only as the queue read it (the row's version); renewing: ours already.
+        item = st.current_item
+        version = item.version if landing and item is not None else None
+        in_background(self.screen, lambda: Claimed(
+            prospect_id, self.cockpit.claim(prospect_id, version), landing), group="claim")
 
     def renew(self) -> None:
         """The heartbeat: a call longer than the lease keeps its prospect."""
@@ -72,7 +77,11 @@ class LeaseKeeper:
         self.cockpit.claimed(event.prospect_id, event.holder)
         if event.holder is None or event.prospect_id != self.cockpit.state.current_id:
             return
-        if event.landing:  # another rep leased it first, before this rep did anything
+        if event.landing and event.holder == NOBODY:
+            # Nobody holds it, but the row changed since the queue was read (an outcome here
+            # or elsewhere, an undo): read the queue again; it leaves only if it is not due.
+            screen.refresh_queue()
+        elif event.landing:  # another rep leased it first, before this rep did anything
             screen.dapp.notify(f"{event.holder} is calling this prospect; moving on",
                                markup=False)
             screen.advance(drop=True)

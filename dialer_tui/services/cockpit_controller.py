@@ -306,15 +306,16 @@ class Cockpit:
             return f"the calling rules could not be checked (database: {first_line(exc)})"
 
     # --- writes ----------------------------------------------------------------------------
-    def claim(self, prospect_id: int) -> str | None:
+    def claim(self, prospect_id: int, version: int | None = None) -> str | None:
         """Lease (or renew the lease on) the prospect on screen; the other rep's name if they
-        hold it. Runs in a worker: the result is recorded by `claimed`."""
+        hold it. `version`: the queue row's, so a prospect changed since the screen read it
+        (another rep's outcome) is not taken. Runs in a worker: `claimed` records the result."""
         from dialer_tui.services.queue import claim
 
         h = self.host
         with self._writer() as s:
             return claim(s, prospect_id=prospect_id, rep=h.rep, at=h.now(),
-                         lease_minutes=h.bundle.settings.lease_minutes)
+                         lease_minutes=h.bundle.settings.lease_minutes, version=version)
 
     def claimed(self, prospect_id: int, holder: str | None) -> None:
         if holder is None:

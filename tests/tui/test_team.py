@@ -114,3 +114,17 @@ async def test_quitting_lets_go_of_the_lease(many_engine, bundle):
         assert _holder(many_engine, pid) == "tester"
         await pilot.press("ctrl+q")
     assert _holder(many_engine, pid) == ""
+
+
+async def test_undo_brings_the_prospect_back_and_it_is_leased_again(many_engine, bundle):
+    app = make_app(many_engine, bundle)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        pid = app.screen.state.current_id
+        await pilot.press("5")
+        await settle(pilot, app)
+        await pilot.press("u")  # the row's version moved twice since the queue read it
+        await settle(pilot, app)
+        await settle(pilot, app)
+        assert app.screen.state.current_id == pid
+        assert _holder(many_engine, pid) == "tester"
