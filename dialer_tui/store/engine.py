@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -183,6 +184,26 @@ def read_only_uri(path: Path) -> str:
     return f"file:{quote(os.path.abspath(path))}?mode=ro" + ("&immutable=1" if immutable else "")
 
 
+def _wal(cur) -> None:
+    """Put the file in WAL mode. The switch takes an exclusive lock, and SQLite does not always
+    wait for it through busy_timeout: with several processes opening a new file at once, one
+    was refused "database is locked" here. So it is retried for as long as busy_timeout would
+    wait, and skipped when another process has already switched the file."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        try:
+            if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = "locked" in str(exc) or "busy" in str(exc)
+            if not busy or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+
+
 def _sqlite_pragmas(engine: Engine, *, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -190,7 +211,7 @@ def _sqlite_pragmas(engine: Engine, *, read_only: bool = False) -> None:
         cur = dbapi_connection.cursor()
         cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if not read_only:  # switching a file to WAL writes its header: keep what it has
-            cur.execute("PRAGMA journal_mode = WAL")
+            _wal(cur)
         cur.execute("PRAGMA synchronous = FULL")  # an acknowledged outcome survives power loss
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
