@@ -160,14 +160,3 @@ def add_inbound(session: Session, *, e164: str, at: datetime) -> int:
     repo.refresh_queue_state(session, prospect=prospect)
     session.commit()
     return prospect.id  # type: ignore[return-value]
-
-
-def release_lease(session: Session, *, prospect_id: int, rep: str) -> None:
-    """Let go of this rep's lease on a prospect (moved on, skipped, snoozed, quit); another
-    rep's lease is never touched."""
-    from sqlalchemy import update
-
-    session.execute(update(Prospect).where(Prospect.id == prospect_id,  # type: ignore[arg-type]
-                                           Prospect.claimed_by == rep)
-                    .values(claimed_by="", claim_expires_at=None))
-    session.commit()

@@ -325,10 +325,10 @@ class Cockpit:
 
     def release(self, prospect_id: int) -> None:
         """Blocking (a worker, or at quit): let go of this rep's lease on the prospect."""
-        from dialer_tui.services import cockpit as svc
+        from dialer_tui.store.repo import release_leases
 
         with self._writer() as s:
-            svc.release_lease(s, prospect_id=prospect_id, rep=self.host.rep)
+            release_leases(s, rep=self.host.rep, prospect_ids=[prospect_id])
 
     def to_release(self) -> int | None:
         """The lease to let go of now that another prospect is on screen, if any."""

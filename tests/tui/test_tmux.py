@@ -20,27 +20,10 @@ from dialer_tui.store.engine import make_engine
 from dialer_tui.store.models import Touch
 
 from ..conftest import installed_exe
+from ..reliability.conftest import round_the_clock_config
 from .conftest import _import, write_csv
 
 NUMBERS = ["(212) 736-5000", "(312) 253-4410", "(415) 554-4000"]
-
-
-def _round_the_clock_config(cfg: Path) -> Path:
-    """A config dir whose calling_rules.yaml allows every minute of every day in the US: the
-    installed app runs on the real clock, and this test must not depend on the hour (or on a
-    federal holiday) it happens to run at ("24:00" closes the day with no gap at 23:59)."""
-    import yaml
-
-    from dialer_tui.config import DATA_DIR
-
-    rules = yaml.safe_load((DATA_DIR / "calling_rules.yaml").read_text(encoding="utf-8"))
-    rules["countries"]["US"]["hours"] = [{"days": "mon-sun", "start": "00:00", "end": "24:00"}]
-    rules["countries"]["US"]["holidays"] = []
-    cfg.mkdir()
-    (cfg / "calling_rules.yaml").write_text(yaml.safe_dump(rules), encoding="utf-8")
-    return cfg
-
-
 
 
 def _capture(session: str) -> str:
@@ -66,7 +49,7 @@ def test_acknowledged_outcome_survives_sigkill(tmp_path):
     db = tmp_path / "tmux.db"
     engine = make_engine(db)
     _import(engine, write_csv(tmp_path / "world.csv", rows))
-    cfg = _round_the_clock_config(tmp_path / "config")
+    cfg = round_the_clock_config(tmp_path / "config")
     with Session(engine) as s:
         assert build_queue(s, load_bundle(cfg), at=datetime.now(timezone.utc), limit=5)
     session = f"dialer-tui-test-{uuid.uuid4().hex[:8]}"
@@ -104,7 +87,7 @@ def test_keys_in_one_burst_act_in_order_on_the_right_prospects(tmp_path):
     db = tmp_path / "burst.db"
     engine = make_engine(db)
     _import(engine, write_csv(tmp_path / "burst.csv", rows))
-    cfg = _round_the_clock_config(tmp_path / "config")
+    cfg = round_the_clock_config(tmp_path / "config")
     with Session(engine) as s:
         order = [it.prospect_id for it in build_queue(s, load_bundle(cfg),
                                                       at=datetime.now(timezone.utc), limit=5)]
