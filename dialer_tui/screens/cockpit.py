@@ -241,13 +241,12 @@ class CockpitScreen(FirstFrameScreen):
         if prospect_id == self.state.current_id and self.cockpit.view(prospect_id) is None:
             view = self.dapp.take_first_view(prospect_id)
             if view is not None:  # read ahead by the CLI's child (services/first_page.py)
-                self._view_read(ViewRead(prospect_id, view, False))
+                self._view_read(ViewRead(prospect_id, view))
             else:
                 self.load_view(prospect_id)
 
     def load_view(self, prospect_id: int, prefetch: bool = False) -> None:
-        in_background(self, lambda: ViewRead(prospect_id, self.cockpit.read_view(prospect_id),
-                                             prefetch),
+        in_background(self, lambda: ViewRead(prospect_id, self.cockpit.read_view(prospect_id)),
                       group="prefetch" if prefetch else "view")
 
     @on(ViewRead)
@@ -260,19 +259,6 @@ class CockpitScreen(FirstFrameScreen):
                                                             style="red"))
         elif current:
             self.show_view(view)
-        elif event.prefetch:
-            self._prepare(view)
-
-    def _prepare(self, view: ProspectView) -> None:
-        """Render the next prospect's dossier and script now, while the rep is on the call:
-        after the outcome key they are swapped in instead of wrapped and rendered."""
-        queue = self.query_one(QueueList)
-        index = queue.index_of(view.prospect_id)
-        phone = self.cockpit.phone_for(view, queue.items[index].phone if index is not None
-                                       else "")
-        app = self.dapp
-        self.query_one(DossierPane).prepare(view, phone, app.rep_zone, app.now())
-        self.query_one(ScriptPane).prepare(view)
 
     def show_view(self, view: ProspectView) -> None:
         self.cockpit.shown(view)

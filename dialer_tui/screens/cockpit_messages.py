@@ -19,9 +19,9 @@ class Result(Message, bubble=False):
 
 
 class ViewRead(Result):
-    def __init__(self, prospect_id: int, view: ProspectView | None, prefetch: bool) -> None:
+    def __init__(self, prospect_id: int, view: ProspectView | None) -> None:
         super().__init__()
-        self.prospect_id, self.view, self.prefetch = prospect_id, view, prefetch
+        self.prospect_id, self.view = prospect_id, view
 
 
 class QueueRead(Result):

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.widgets import Static
 
 from dialer_tui.domain.phones import DNC_STATE, display, number_state
 from dialer_tui.domain.queue_item import QueueItem
 from dialer_tui.widgets import safe
-from dialer_tui.widgets.prerender import Prepared, PreStatic
 
 if TYPE_CHECKING:  # a view comes from the store, whose modules load after the first frame
     from dialer_tui.domain.outcomes import Dispositions
@@ -48,16 +48,15 @@ class DossierPane(VerticalScroll):
         self.dispositions = dispositions  # the words of each outcome in the history lines
         self.view: ProspectView | None = None
         self.phone_e164 = ""
-        # Rendered ahead (see prepare): (view, key) -> (head, body)
-        self._ready: list[tuple[ProspectView, tuple, Prepared, Prepared]] = []
 
     def compose(self) -> ComposeResult:
-        yield PreStatic(id="dossier-head")
-        yield PreStatic(id="dossier-clock")
-        yield PreStatic(id="dossier-body")
+        # Untrusted text goes in as rich Text, never markup.
+        yield Static(id="dossier-head", markup=False)
+        yield Static(id="dossier-clock", markup=False)
+        yield Static(id="dossier-body", markup=False)
 
-    def _part(self, name: str) -> PreStatic:
-        return self.query_one(f"#dossier-{name}", PreStatic)
+    def _part(self, name: str) -> Static:
+        return self.query_one(f"#dossier-{name}", Static)
 
     def show_pending(self, item: QueueItem) -> None:
         """Name and number straight from the queue row while the full dossier loads."""
@@ -66,39 +65,22 @@ class DossierPane(VerticalScroll):
         head.append(safe.one_line(item.name or item.company), style="bold")
         head.append("\n")
         head.append(safe.one_line(item.company), style="italic")
-        self._part("head").show(head)
-        self._part("clock").show(Text(""))
-        self._part("body").show(Text("loading...", style="dim"))
-
-    @staticmethod
-    def _key(view: ProspectView, phone_e164: str, rep_zone: tzinfo, now: datetime) -> tuple:
-        first = view.dossier.prospect.first_touch_at
-        return (phone_e164, rep_zone, (now - first).days if first else None)
-
-    def prepare(self, view: ProspectView, phone_e164: str, rep_zone: tzinfo,
-                now: datetime) -> None:
-        """Render a prospect's head and body now (the next one in the queue, while the rep is
-        on the call): show() then only swaps them in."""
-        key = self._key(view, phone_e164, rep_zone, now)
-        head = self._part("head").prepare(self._head(view))
-        body = self._part("body").prepare(self._body(view, phone_e164, rep_zone, now))
-        self._ready = [r for r in self._ready[-2:] if r[0] is not view] + [(view, key, head, body)]
+        self._part("head").update(head)
+        self._part("clock").update(Text(""))
+        self._part("body").update(Text("loading...", style="dim"))
 
     def show(self, view: ProspectView, phone_e164: str, rep_zone: tzinfo, now: datetime) -> None:
         self.view, self.phone_e164 = view, phone_e164
-        key = self._key(view, phone_e164, rep_zone, now)
-        ready = next((r for r in self._ready if r[0] is view and r[1] == key), None)
-        self._part("head").show(ready[2] if ready else self._head(view))
+        self._part("head").update(self._head(view))
         self.tick(now)
-        self._part("body").show(ready[3] if ready else
-                                self._body(view, phone_e164, rep_zone, now))
+        self._part("body").update(self._body(view, phone_e164, rep_zone, now))
         self.scroll_home(animate=False)
 
     def clear_view(self, message: Text) -> None:
         self.view = None
-        self._part("head").show(message)
-        self._part("clock").show(Text(""))
-        self._part("body").show(Text(""))
+        self._part("head").update(message)
+        self._part("clock").update(Text(""))
+        self._part("body").update(Text(""))
 
     def tick(self, now: datetime) -> None:
         view = self.view
@@ -123,7 +105,7 @@ class DossierPane(VerticalScroll):
             if ex.next_allowed is not None:
                 nxt = ex.next_allowed.astimezone(view.dossier.zone)
                 out.append(f"\n  next allowed {nxt:%a %d %b %H:%M} their time", style="yellow")
-        self._part("clock").show(out)
+        self._part("clock").update(out)
 
     def _head(self, view: ProspectView) -> Text:
         p = view.dossier.prospect

@@ -19,7 +19,6 @@ from textual.widgets.option_list import Option
 from dialer_tui.domain import scripts
 from dialer_tui.domain.scripts import VOICEMAIL_TARGET_S, VOICEMAIL_WARN_S
 from dialer_tui.widgets import safe
-from dialer_tui.widgets.prerender import Prepared, PreStatic
 
 if TYPE_CHECKING:  # a view comes from the store, whose modules load after the first frame
     from dialer_tui.services.cockpit import ProspectView
@@ -107,35 +106,27 @@ class ScriptPane(VerticalScroll):
         super().__init__(**kwargs)
         self.playbook = playbook
         self.view: ProspectView | None = None
-        self._ready: list[tuple[ProspectView, Prepared, Prepared]] = []  # rendered ahead
         self._options: list[tuple[str, str]] = []  # the objections listed: (id, title)
 
     def compose(self) -> ComposeResult:
-        yield PreStatic(id="script-top")
+        yield Static(id="script-top", markup=False)  # untrusted text: rich Text, never markup
         yield Stopwatch(id="stopwatch")
-        yield PreStatic(id="script-rest")
+        yield Static(id="script-rest", markup=False)
         yield Input(placeholder="o: filter objections", id="objection-filter")
         yield OptionList(id="objection-list")
         yield Static(id="objection-answer")
-
-    def prepare(self, view: ProspectView) -> None:
-        """Render a prospect's script now (the next one, while the rep is on the call)."""
-        top, rest = self._texts(view)
-        self._ready = [r for r in self._ready[-2:] if r[0] is not view] + [
-            (view, self._part("top").prepare(top), self._part("rest").prepare(rest))]
 
     def show(self, view: ProspectView) -> None:
         if self.view is None or self.view.prospect_id != view.prospect_id:
             self._new_prospect()
         self.view = view
-        ready = next((r for r in self._ready if r[0] is view), None)
-        top, rest = (ready[1], ready[2]) if ready else self._texts(view)
-        self._part("top").show(top)
-        self._part("rest").show(rest)
+        top, rest = self._texts(view)
+        self._part("top").update(top)
+        self._part("rest").update(rest)
         self._filter(self.query_one("#objection-filter", Input).value)
 
-    def _part(self, name: str) -> PreStatic:
-        return self.query_one(f"#script-{name}", PreStatic)
+    def _part(self, name: str) -> Static:
+        return self.query_one(f"#script-{name}", Static)
 
     def _texts(self, view: ProspectView) -> tuple[Text, Text]:
         sc = view.script
@@ -170,8 +161,8 @@ class ScriptPane(VerticalScroll):
 
     def clear_view(self) -> None:
         self.view = None
-        self._part("top").show(Text(""))
-        self._part("rest").show(Text(""))
+        self._part("top").update(Text(""))
+        self._part("rest").update(Text(""))
         self._options = []
         self.query_one("#objection-list", OptionList).clear_options()
         self.query_one("#objection-answer", Static).update(Text(""))
