@@ -70,6 +70,17 @@ def _v5_to_v6(conn: Connection) -> None:
     search_indexes(conn)
 
 
+def _v6_to_v7(conn: Connection) -> None:
+    """v7: whom a prospect's line reaches and their recorded consent (rules for consumers judge
+    by them); the registry copies a team imported (dnc_list), and their entries found by list."""
+    _add_columns(conn, "prospect", {"line": "VARCHAR NOT NULL DEFAULT ''",
+                                    "consent_basis": "VARCHAR NOT NULL DEFAULT ''",
+                                    "consent_date": "DATE",
+                                    "consent_source": "VARCHAR NOT NULL DEFAULT ''"})
+    models.DncList.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_dnc_entry_source ON dnc_entry (source)"))
+
+
 def search_indexes(conn: Connection) -> bool:
     """PostgreSQL: trigram (GIN) indexes on the name and email keys, which repo.search's
     `LIKE '%text%'` can use (91-108 ms at 100k prospects without). pg_trgm ships with
@@ -106,7 +117,7 @@ def _trgm_schema(conn: Connection) -> str | None:
 
 # STEPS[n] upgrades a database from version n to n + 1.
 STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4,
-                                                  4: _v4_to_v5, 5: _v5_to_v6}
+                                                  4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7}
 assert max(STEPS) + 1 == models.SCHEMA_VERSION, "every schema version needs an upgrade step"
 
 

@@ -8,16 +8,16 @@ over every prospect; `store.repo` keeps them up to date whenever a touch or foll
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Optional
 
-from sqlalchemy import Column, DateTime, Index, Integer, String, Text, text
+from sqlalchemy import Column, Date, DateTime, Index, Integer, String, Text, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from dialer_tui.clock import system_now
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def utcnow() -> datetime:
@@ -125,6 +125,20 @@ class Prospect(SQLModel, table=True):
     owner: str = ""
     source: str = ""
     custom_fields: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    # Whom the line reaches: "business", "consumer", or "" (not said: the setting default_line
+    # decides at the moment of judging, so changing the setting re-reads every such prospect).
+    # Rules for consumers (Germany's UWG 7, France's opt-in) judge by it.
+    line: str = Field(default="", sa_column=Column(
+        "line", String(), nullable=False, default="", server_default=text("''")))
+    # The person's consent to be called, as recorded: on what basis ("opt-in form", "asked at
+    # the fair"), on which day, and where the record is. A rule that requires consent is
+    # satisfied by a basis and a date; neither is checked for truth here.
+    consent_basis: str = Field(default="", sa_column=Column(
+        "consent_basis", String(), nullable=False, default="", server_default=text("''")))
+    consent_date: Optional[date] = Field(default=None, sa_column=Column(
+        "consent_date", Date(), nullable=True))
+    consent_source: str = Field(default="", sa_column=Column(
+        "consent_source", String(), nullable=False, default="", server_default=text("''")))
     # lower-cased "first last company" for search. A substring match cannot seek in an index,
     # but it scans this narrow one (SQLite reads it as a covering index) instead of the wide
     # prospect rows: name lookup 31 ms -> ~20 ms at 100k prospects (repo.search).
@@ -245,7 +259,23 @@ class DncEntry(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     e164: str = Field(default="", index=True)  # empty when the entry is for a person
     prospect_id: Optional[int] = Field(default=None, foreign_key="prospect.id", index=True)
-    source: str = ""  # "outcome", "import", "manual", a list's name
+    # "outcome", "import", "manual", or a registry list's name (DncList.source): a newer copy
+    # of that list deletes its entries that are no longer in it, by this column.
+    source: str = Field(default="", index=True)
     reason: str = ""
     created_at: datetime = _ts(nullable=False, default_factory=utcnow)
 
+
+class DncList(SQLModel, table=True):
+    """A registry copy a team downloaded (the US National DNC Registry's area-code files, a
+    national list elsewhere): which list, the day it was downloaded, what the last import of it
+    held. `check` and the cockpit warn when the copy is older than the registry allows (31 days
+    under the US TSR)."""
+
+    __tablename__ = "dnc_list"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    source: str = Field(sa_column=Column("source", String(), nullable=False, unique=True))
+    downloaded: date = Field(sa_column=Column("downloaded", Date(), nullable=False))
+    imported_at: datetime = _ts(nullable=False)
+    file_name: str = ""
+    numbers: int = 0  # entries of this list after the import

@@ -43,3 +43,49 @@ def test_a_v4_database_gets_the_row_version_and_keeps_its_prospects(any_db):
         s.commit()
         assert s.get(Prospect, ids[0]).version == 1
     engine.dispose()
+
+
+def _back_to_v6(engine) -> None:
+    """The v6 shape: no line or consent on the prospect, no dnc_list, no index by list."""
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX IF EXISTS ix_dnc_entry_source"))
+        for column in ("line", "consent_basis", "consent_date", "consent_source"):
+            conn.execute(text(f"ALTER TABLE prospect DROP COLUMN {column}"))
+        conn.execute(text("DROP TABLE dnc_list"))
+        conn.execute(text("UPDATE schema_version SET version = 6"))
+
+
+def test_a_v6_database_gets_line_consent_and_registry_lists_and_keeps_its_rows(any_db):
+    engine = make_engine(any_db)
+    ids = [add_prospect(engine, first=f"P{i}", at=AT, numbers=[(f"+1212555{2000 + i}", "office")])
+           for i in range(3)]
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO dnc_entry (e164, source, reason, created_at) "
+                          "VALUES ('+12125550000', 'us-registry', 'imported list', :at)"),
+                     {"at": AT})
+    _back_to_v6(engine)
+    with engine.connect() as conn:
+        assert current_version(conn) == 6
+        assert not inspect(conn).has_table("dnc_list")
+    engine.dispose()
+
+    engine = make_engine(any_db)  # upgrades, under the migration lock
+    with engine.connect() as conn:
+        assert current_version(conn) == SCHEMA_VERSION
+        insp = inspect(conn)
+        assert {"line", "consent_basis", "consent_date", "consent_source"} <= {
+            c["name"] for c in insp.get_columns("prospect")}
+        assert insp.has_table("dnc_list")
+        assert "ix_dnc_entry_source" in {i["name"] for i in insp.get_indexes("dnc_entry")}
+        assert conn.execute(text("SELECT count(*) FROM dnc_entry")).scalar() == 1
+    with Session(engine) as s:
+        people = [s.get(Prospect, i) for i in ids]
+        assert [(p.first_name, p.line, p.consent_basis, p.consent_date) for p in people] == [
+            ("P0", "", "", None), ("P1", "", "", None), ("P2", "", "", None)]
+        people[0].line = "consumer"
+        people[0].consent_date = AT.date()
+        s.commit()
+        s.expire_all()
+        assert (s.get(Prospect, ids[0]).line, s.get(Prospect, ids[0]).consent_date) == (
+            "consumer", AT.date())
+    engine.dispose()
