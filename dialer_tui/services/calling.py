@@ -404,9 +404,17 @@ def undo_touch(session: Session, *, touch_id: int) -> Touch:
         raise OutcomeError(f"no touch with id {touch_id}")
     if not touch.undo_state:
         raise OutcomeError(f"touch {touch_id} cannot be undone (imported or already undone)")
-    undo = json.loads(touch.undo_state)
-    prospect = session.get(Prospect, touch.prospect_id)
+    # Locked as an outcome locks it, so no outcome lands between this check and the commit.
+    prospect = repo.take_prospect(session, prospect_id=touch.prospect_id)
     assert prospect is not None
+    # Undo puts the prospect back as this touch found it: after a later touch (another rep's,
+    # or this rep's own in another window) that would erase the later one's consequences.
+    later = session.exec(select(Touch.rep).where(Touch.prospect_id == touch.prospect_id,
+                                                 col(Touch.id) > touch.id).limit(1)).first()
+    if later is not None:
+        raise OutcomeError(f"{later or 'someone'} logged an outcome for this prospect since: "
+                           "undoing this one would erase it (log a correction instead)")
+    undo = json.loads(touch.undo_state)
     for name, value in undo["prospect"].items():
         if value is not None and name.endswith("_at"):
             value = datetime.fromisoformat(value)

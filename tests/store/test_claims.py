@@ -6,6 +6,8 @@ import multiprocessing as mp
 import time
 from datetime import datetime, timezone
 
+import pytest
+
 from dialer_tui.store.engine import make_engine
 
 from .conftest import add_prospect
@@ -63,3 +65,34 @@ def test_eight_processes_claim_200_prospects_none_twice(any_db):
     assert set(claimed) == ids  # all eventually claimed
     print(f"{len(claimed)} claims by 8 processes in {elapsed:.2f} s "
           f"({len(claimed) / elapsed:.0f} claims/s incl. process start)")
+
+
+def test_undo_never_erases_another_reps_later_outcome(any_db):
+    """Ann logs no answer, then Bob (on the phone with the same prospect a minute later) hears
+    'not interested'. Ann's undo would put the prospect back as Ann left it, erasing Bob's
+    outcome: it is refused, and Bob's touch and status stand. Bob's own undo works."""
+    from sqlmodel import Session, select
+
+    from dialer_tui.services.bundle import load_bundle
+    from dialer_tui.services.calling import OutcomeError, log_outcome, undo_touch
+    from dialer_tui.store.models import Prospect, Touch
+
+    bundle = load_bundle(None)
+    engine = make_engine(any_db)
+    try:
+        pid = add_prospect(engine, first="Dana", at=AT, numbers=[("+12125550100", "office")])
+        with Session(engine) as s:
+            ann = log_outcome(s, bundle, prospect_id=pid, outcome="no_answer", at=AT, rep="ann")
+        with Session(engine) as s:
+            bob = log_outcome(s, bundle, prospect_id=pid, outcome="not_interested",
+                              at=AT.replace(minute=1), rep="bob")
+        with Session(engine) as s, pytest.raises(OutcomeError, match="bob"):
+            undo_touch(s, touch_id=ann.touch_id)
+        with Session(engine) as s:
+            assert s.get(Prospect, pid).status == "not_interested"
+            assert {t.rep for t in s.exec(select(Touch))} == {"ann", "bob"}
+        with Session(engine) as s:
+            undo_touch(s, touch_id=bob.touch_id)
+            assert s.get(Prospect, pid).status != "not_interested"
+    finally:
+        engine.dispose()
