@@ -262,6 +262,12 @@ class Settings(BaseModel):
     keys: dict[str, str] = Field(default_factory=dict)  # binding id -> key, for App.set_keymap
     lease_minutes: int = Field(default=15, ge=1, le=24 * 60)
     callbacks_mine_only: bool = True  # a callback asked of one rep stays with that rep
+    # Whom a prospect's line reaches when the import did not say (the `line` column).
+    default_line: Literal["business", "consumer"] = "business"
+    # Rules that protect consumers (calling_rules.yaml `protects: consumer`) judge business
+    # lines too: the conservative default; false only when the team knows its lines are
+    # businesses' and the rules' business exemptions fit its calls.
+    apply_consumer_rules_to_business: bool = True
 
     @field_validator("calling_window")
     @classmethod
@@ -307,7 +313,8 @@ ImportField = Literal[
     "first_name", "last_name", "full_name", "title", "company", "industry", "city", "region",
     "country", "time_zone", "linkedin_url", "referrer_name", "referrer_company",
     "assistant_name", "research_notes", "priority", "owner", "source", "preferred_channel",
-    "phone_notes", "extension", "custom_fields"]
+    "phone_notes", "extension", "custom_fields", "line", "consent_basis", "consent_date",
+    "consent_source"]
 
 
 class HeaderSynonyms(BaseModel):

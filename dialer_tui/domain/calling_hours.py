@@ -137,6 +137,18 @@ class Target:
     # person's area codes (Florida's hours and its 3-per-24-h cap) protects the person on every
     # number, "regardless of the phone number used" (Fla. Stat. 501.616(6)).
     person_area_codes: tuple[str, ...] = ()
+    # Whom the line reaches ("business" or "consumer", as recorded or the setting default_line)
+    # and whether rules that protect consumers judge a business line too (the setting
+    # apply_consumer_rules_to_business; true, the conservative reading, unless a team says not).
+    line: str = "business"
+    consumer_rules: bool = True
+    consent_on: date | None = None  # the day the person's consent was recorded; None: none is
+
+
+def _applies(law: Law, target: Target) -> bool:
+    """Whether a law protects the line called (see Target.line)."""
+    return (law.protects in ("all", target.line)
+            or (law.protects == "consumer" and target.consumer_rules))
 
 
 @dataclass(frozen=True)
@@ -174,6 +186,8 @@ class _Plan:
     cap_laws: tuple[Law, ...]  # every law that caps attempts, the smallest cap first
     window: Spans | None  # the user's window, None when it does not narrow
     window_text: str
+    consent_laws: tuple[Law, ...] = ()  # laws applied that require recorded prior consent
+    line_notes: tuple[str, ...] = ()  # consumer laws applied to, or left off, a business line
 
 
 @lru_cache(maxsize=65536)
@@ -328,13 +342,22 @@ class _Compiled:
         if region is not None and (region.country, region.code) in self.states:
             triggered.append(self.states[(region.country, region.code)])
         triggered = [law for law in triggered if self.in_force(law, epoch)]
+        # A rule that does not protect this line (a consumer rule, a business line, the setting
+        # off) is left off; where it was the country's law the default rule judges instead.
+        left_off = [law for law in triggered if not _applies(law, target)]
+        triggered = [law for law in triggered if _applies(law, target)]
         window = window_spans(user_window)
         zplans = []
         for zone, countries in found.items():
             laws = []
             for c in sorted(countries):
                 law = self.country_laws.get(c, self.default)
-                laws.append(law if self.in_force(law, epoch) else self.default)
+                if not self.in_force(law, epoch):
+                    law = self.default
+                elif not _applies(law, target):
+                    left_off.append(law)
+                    law = self.default
+                laws.append(law)
             laws += [law for law in triggered if law.country in countries]
             unique = tuple(dict.fromkeys(laws))
             zplans.append(_ZonePlan(zone, get_zone(zone), unique, self.schedule(unique, window)))
@@ -343,11 +366,21 @@ class _Compiled:
         capped = [law for zp in zplans for law in zp.laws if law.cap is not None]
         capped += [law for law in triggered if law.cap is not None]
         primary = next((zp for zp in zplans if zp.name == explicit), zplans[0])
+        applied = tuple(dict.fromkeys([*(x for zp in zplans for x in zp.laws), *triggered]))
+        notes = [f"{law.name} protects consumer lines: not applied to this business line "
+                 "(apply_consumer_rules_to_business is false)"
+                 for law in dict.fromkeys(left_off) if law.protects == "consumer"]
+        if target.line == "business":
+            notes += [f"{law.name} protects consumer lines: applied to this business line too "
+                      "(apply_consumer_rules_to_business is true)"
+                      for law in applied if law.protects == "consumer"]
         return _Plan(
             zones=tuple(zplans), names=tuple(zp.name for zp in zplans), primary=primary,
             warnings=tuple(dict.fromkeys(warnings)),
             cap_laws=tuple(sorted(dict.fromkeys(capped), key=lambda law: law.cap or 0)),
-            window=window, window_text=describe(window) if window else "")
+            window=window, window_text=describe(window) if window else "",
+            consent_laws=tuple(law for law in applied if law.consent is not None),
+            line_notes=tuple(notes))
 
 
 def _compiled(rules: CallingRules) -> _Compiled:
@@ -408,6 +441,25 @@ def _blocked_reasons(zp: _ZonePlan, local: datetime, plan: _Plan) -> list[str]:
     return out or [f"blocked: {hm} in {zp.name}"]
 
 
+def _consent_reasons(plan: _Plan, target: Target, at: datetime) -> list[str]:
+    """A reason per law applied that requires prior consent the person has not given (on
+    record: a basis and a day no later than the call's, in the prospect's zone)."""
+    day = at.astimezone(plan.primary.tz).date()
+    out = []
+    for law in plan.consent_laws:
+        need = law.consent
+        if need is None or (need.first is not None and day < need.first):
+            continue
+        if target.consent_on is not None and target.consent_on <= day:
+            continue
+        after = (f" (the consent on record is dated {target.consent_on}, after this day)"
+                 if target.consent_on is not None else "")
+        since = f" since {need.first}" if need.first is not None else ""
+        out.append(f"blocked: {target.line} line without recorded consent{after}: "
+                   f"{need.name or law.name} requires prior consent{since} ({need.source})")
+    return out
+
+
 def judge(rules: CallingRules, target: Target, at: datetime, *, attempts_24h: int = 0,
           oldest_attempt_24h: datetime | None = None,
           user_window: tuple[time, time] | None = None,
@@ -424,8 +476,8 @@ def judge(rules: CallingRules, target: Target, at: datetime, *, attempts_24h: in
         if oldest_attempt_24h is not None:
             _aware(oldest_attempt_24h, "oldest_attempt_24h")
         calls = [oldest_attempt_24h or at] * attempts_24h
-    reasons: list[str] = []
-    blocked = False
+    reasons = _consent_reasons(plan, target, at)
+    no_consent = blocked = bool(reasons)
     for zp in plan.zones:
         local = at.astimezone(zp.tz)
         if zp.schedule.open_at(local):
@@ -453,11 +505,15 @@ def judge(rules: CallingRules, target: Target, at: datetime, *, attempts_24h: in
     cap = cap_laws[0].cap if cap_laws else None
     cap_period = max(law.cap_period for law in cap_laws) if cap_laws else None
     laws = tuple(dict.fromkeys(x.name for zp in plan.zones for x in zp.laws))
+    reasons.extend(plan.line_notes)
     if not blocked:
         return Verdict(True, tuple(reasons), None, plan.names, plan.primary.name, local_time,
                        plan.warnings, cap, laws, cap_period)
-    nxt = _search(plan, start)
-    if nxt is None:
+    # Time does not bring consent: no next allowed instant until it is recorded.
+    nxt = None if no_consent else _search(plan, start)
+    if no_consent:
+        reasons.append("next allowed: once the person's consent (basis and date) is recorded")
+    elif nxt is None:
         reasons.append(f"no time allowed in every zone within {SEARCH_HORIZON.days} days")
     else:
         shown = nxt.astimezone(plan.primary.tz)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
-from typing import Annotated, Mapping
+from typing import Annotated, Literal, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -268,6 +268,23 @@ class Attempts(BaseModel):
         return timedelta(days=self.days) if self.days else timedelta(hours=self.hours or 24)
 
 
+Protects = Literal["consumer", "business", "all"]
+
+
+class Consent(BaseModel):
+    """A rule under which a call needs the person's recorded prior consent (Germany's UWG 7 for
+    consumers; France's opt-in from 2026-08-11). Consent counts when the prospect has a basis
+    and a date on or before the day of the call."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str = ""  # the law as the verdict names it (default: the rule's name)
+    first: date | None = Field(default=None, alias="from")  # required from this day on
+    source: str = Field(min_length=1)
+    url: str = ""
+    note: str = ""
+
+
 class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -287,6 +304,10 @@ class Rule(BaseModel):
     # Days a refusal ("not interested") keeps the person from being called again; enforced by
     # the refusal outcome's recycle_days in dispositions.yaml, which `check` compares with it.
     pause_after_refusal_days: int | None = Field(default=None, ge=1)
+    # Whose line the rule protects: a consumer rule does not judge a business line unless the
+    # team's setting apply_consumer_rules_to_business (true by default) says it does.
+    protects: Protects = "all"
+    requires_consent: Consent | None = None
 
     @model_validator(mode="after")
     def _one_cap(self) -> Rule:
@@ -373,6 +394,8 @@ class Law:
     # day -> why it has no calls, for reasons: "is Independence Day, a holiday in Utah"
     closed: Mapping[date, str] = field(default_factory=dict)
     effective: date | None = None
+    protects: str = "all"  # "consumer", "business" or "all"
+    consent: Consent | None = None  # the rule requires recorded prior consent
 
 
 def compile_law(key: str, rule: Rule, country: str = "",
@@ -404,7 +427,8 @@ def compile_law(key: str, rule: Rule, country: str = "",
             day += timedelta(days=1)
     cap = rule.cap()
     return Law(key, rule.name, country, week, frozenset(closed), cap[0] if cap else None,
-               allows, cap[1] if cap else timedelta(hours=24), closed, rule.effective)
+               allows, cap[1] if cap else timedelta(hours=24), closed, rule.effective,
+               rule.protects, rule.requires_consent)
 
 
 @dataclass(frozen=True)

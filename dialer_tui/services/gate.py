@@ -31,7 +31,8 @@ def judge_person(bundle: Bundle, prospect, number: NumberLike | None,
     person's dialable numbers, `calls` their calls before `at`, newest first, going back at
     least the verdict's cap period (calling_hours.longest_cap_period covers every rule: 24 h
     for Florida's cap, 30 days for France's)."""
-    return calling_hours.judge(bundle.rules, target_for(prospect, number, numbers), at,
+    return calling_hours.judge(bundle.rules,
+                               target_for(prospect, number, numbers, bundle.settings), at,
                                calls=calls, user_window=bundle.settings.window())
 
 

@@ -8,7 +8,7 @@ queue window is full. Nothing here loops over every prospect."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -23,7 +23,7 @@ from dialer_tui.domain.regions import get_zone
 from dialer_tui.services.bundle import Bundle
 from dialer_tui.services.gate import check_dial, judge_person
 from dialer_tui.services.rows import is_missed
-from dialer_tui.services.targets import person_area_codes, pick_number
+from dialer_tui.services.targets import consent_on, person_area_codes, pick_number
 from dialer_tui.store import repo
 from dialer_tui.store.engine import reader
 from dialer_tui.store.models import (
@@ -60,6 +60,9 @@ class _Candidate(NamedTuple):
     country: str
     dnc_person: bool
     version: int  # the row's version (models._VERSION): a claim of this read checks it
+    line: str  # whom the line reaches, and recorded consent: rules for consumers judge them
+    consent_basis: str
+    consent_date: date | None
 
 
 # callbacks_mine_only in SQL: with `others` set (the rep's name, when the setting is on), leave
@@ -76,7 +79,8 @@ _CANDIDATES = (
     select(Prospect.id, Prospect.first_name, Prospect.last_name,  # type: ignore[call-overload]
            Prospect.company, Prospect.status, Prospect.recycle_at, Prospect.queue_rank,
            Prospect.queue_due_at, Prospect.time_zone, Prospect.region, Prospect.country,
-           exists().where(DncEntry.prospect_id == Prospect.id), Prospect.version)
+           exists().where(DncEntry.prospect_id == Prospect.id), Prospect.version,
+           Prospect.line, Prospect.consent_basis, Prospect.consent_date)
     # Terminal prospects carry their recycle date as the due time (none for do-not-call), so
     # one condition covers both the due and the recycled.
     .where(col(Prospect.queue_due_at) <= bindparam("at", type_=UTCDateTime()),
@@ -127,7 +131,7 @@ class _Verdicts:
 
     def _key(self, prospect, phone, numbers) -> tuple:
         place = (prospect.time_zone, prospect.region, prospect.country,
-                 person_area_codes(numbers, phone))
+                 person_area_codes(numbers, phone), prospect.line, consent_on(prospect))
         if phone is None:
             return place
         return _number_key(phone.time_zones, phone.e164) + place

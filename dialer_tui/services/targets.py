@@ -5,9 +5,11 @@ target_for() and pick_number() take a PhoneNumber or a plain tuple with the same
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Iterable, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
+from dialer_tui.config import Settings
 from dialer_tui.domain.calling_hours import CallingRules, Target, candidate_zones
 from dialer_tui.domain.phones import area_code, region_of
 from dialer_tui.store.models import PhoneNumber, Prospect
@@ -39,14 +41,33 @@ def person_area_codes(numbers: Iterable[NumberLike], phone: NumberLike | None
     return tuple(sorted({code for n in numbers if (code := area_code(n.e164)) and code != own}))
 
 
+LINES = ("business", "consumer")
+
+
+def line_of(prospect: Prospect | Any, settings: Settings | None = None) -> str:
+    """Whom the prospect's line reaches: as recorded, else the setting default_line."""
+    line = (getattr(prospect, "line", "") or "").strip().lower()
+    return line if line in LINES else (settings.default_line if settings else "business")
+
+
+def consent_on(prospect: Prospect | Any) -> date | None:
+    """The day of the person's recorded consent: a basis and a date, else None."""
+    basis, day = getattr(prospect, "consent_basis", ""), getattr(prospect, "consent_date", None)
+    return day if (basis or "").strip() and isinstance(day, date) else None
+
+
 def target_for(prospect: Prospect | Any, phone: NumberLike | None,
-               others: Iterable[NumberLike] = ()) -> Target:
+               others: Iterable[NumberLike] = (), settings: Settings | None = None) -> Target:
     """What calling_hours judges for dialling `phone` of `prospect`; `others` are the person's
-    dialable numbers (every path passes the same set: the queue, the gate, callbacks)."""
+    dialable numbers (every path passes the same set: the queue, the gate, callbacks).
+    `settings` give the line's default and whether consumer rules judge business lines (none:
+    a business line judged under every rule, the defaults)."""
     codes = person_area_codes(others, phone)
+    who = {"line": line_of(prospect, settings), "consent_on": consent_on(prospect),
+           "consumer_rules": settings.apply_consumer_rules_to_business if settings else True}
     if phone is None:
         return Target(e164="", prospect_zone=prospect.time_zone, prospect_region=prospect.region,
-                      prospect_country=prospect.country, person_area_codes=codes)
+                      prospect_country=prospect.country, person_area_codes=codes, **who)
     return Target(
         e164=phone.e164,
         phone_zones=tuple(phone.time_zones.split()),
@@ -55,6 +76,7 @@ def target_for(prospect: Prospect | Any, phone: NumberLike | None,
         prospect_region=prospect.region,
         prospect_country=prospect.country,
         person_area_codes=codes,
+        **who,
     )
 
 

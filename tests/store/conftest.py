@@ -14,13 +14,15 @@ from dialer_tui.store.models import PhoneNumber, Prospect
 def add_prospect(engine, *, first: str, numbers: list[tuple[str, str]], at: datetime,
                  region: str = "", country: str = "US", company: str = "Acme",
                  industry: str = "manufacturing", time_zone: str = "", priority: int = 0,
-                 waited: timedelta = timedelta(days=1)) -> int:
-    """A new prospect with (number, kind) pairs, parsed as the importer would."""
+                 waited: timedelta = timedelta(days=1), **fields) -> int:
+    """A new prospect with (number, kind) pairs, parsed as the importer would; `fields` are
+    other Prospect columns (line, consent_basis, consent_date ...)."""
     with Session(engine) as s:
         p = Prospect(first_name=first, last_name="Test", company=company, industry=industry,
                      region=region, country=country, time_zone=time_zone, priority=priority,
                      name_key=f"{first} test {company}".lower(),
-                     created_at=at - waited, updated_at=at - waited, queue_due_at=at - waited)
+                     created_at=at - waited, updated_at=at - waited, queue_due_at=at - waited,
+                     **fields)
         s.add(p)
         s.flush()
         for raw, kind in numbers:

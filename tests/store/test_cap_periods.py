@@ -15,6 +15,8 @@ from dialer_tui.store.models import PhoneNumber, Touch
 from .conftest import add_prospect
 
 WED = datetime(2026, 12, 2, 10, 0, tzinfo=timezone.utc)  # 11:00 in Paris
+# France's consumers opt in from 2026-08-11: these people did (the cap is what is tested here).
+CONSENTED = {"consent_basis": "opt-in form", "consent_date": (WED - timedelta(days=90)).date()}
 
 
 @pytest.fixture
@@ -33,9 +35,9 @@ def _calls(engine, pid, *times):
 
 def test_four_calls_in_thirty_days_block_a_french_prospect(engine, bundle) -> None:
     pid = add_prospect(engine, first="Amelie", numbers=[("+33 1 42 68 53 00", "office")],
-                       at=WED, country="FR", waited=timedelta(days=40))
+                       at=WED, country="FR", waited=timedelta(days=40), **CONSENTED)
     other = add_prospect(engine, first="Bruno", numbers=[("+33 1 42 68 53 01", "office")],
-                         at=WED, country="FR", waited=timedelta(days=40))
+                         at=WED, country="FR", waited=timedelta(days=40), **CONSENTED)
     _calls(engine, pid, *(WED - timedelta(days=d) for d in (2, 6, 13, 27)))
     _calls(engine, other, *(WED - timedelta(days=d) for d in (2, 6, 13, 31)))
     with Session(engine) as s:

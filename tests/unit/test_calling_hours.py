@@ -239,7 +239,8 @@ def test_phone_and_address_disagree(rules: CallingRules) -> None:
 
 
 def test_prospect_country_only(rules: CallingRules) -> None:
-    v = judge(rules, Target(e164="+18005550100", prospect_country="Germany"),
+    v = judge(rules, Target(e164="+18005550100", prospect_country="Germany",
+                            consent_on=date(2026, 1, 5)),  # UWG 7: see test_lines_and_consent
               local("Europe/Berlin", 2026, 7, 15, 10, 0))
     assert v.callable and v.zones == ("Europe/Berlin",) and v.time_zone == "Europe/Berlin"
 
