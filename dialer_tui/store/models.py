@@ -17,7 +17,7 @@ from sqlmodel import Field, SQLModel
 
 from dialer_tui.clock import system_now
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def utcnow() -> datetime:
@@ -99,6 +99,10 @@ class Prospect(SQLModel, table=True):
     __table_args__ = (
         # The queue's order: rank, then priority (high first), then longest waiting.
         Index("ix_prospect_queue", "queue_rank", text("priority DESC"), "queue_due_at"),
+        # A named rep's callbacks (and anyone's), in queue order: services.queue seeks them
+        # instead of passing every other rep's (callbacks_mine_only; schema v8).
+        Index("ix_prospect_queue_owner", "queue_rank", "queue_owner", text("priority DESC"),
+              "queue_due_at"),
         Index("ix_prospect_email", "email_key"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
