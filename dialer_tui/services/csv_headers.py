@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 from phonenumbers import phonenumberutil as pnu
@@ -57,6 +58,32 @@ def priority_value(text: str) -> int | None:
     if re.fullmatch(r"[+-]?\d{1,6}", key):
         return int(key)
     return _PRIORITY_WORDS.get(key)
+
+
+# What a line column says -> whom the line reaches (Prospect.line).
+_LINE_WORDS = {**dict.fromkeys(("business", "b2b", "company", "work", "office", "professional",
+                                "pro", "corporate", "geschaftlich", "geschäftlich", "firma",
+                                "professionnel", "entreprise", "empresa", "azienda"),
+                               "business"),
+               **dict.fromkeys(("consumer", "b2c", "private", "personal", "residential", "home",
+                                "privat", "verbraucher", "particulier", "consommateur",
+                                "particular", "consumidor", "privato", "consumatore"),
+                               "consumer")}
+
+
+def line_value(text: str) -> str | None:
+    """'B2B', 'Business', 'consumer', 'privat' -> 'business' or 'consumer'; None otherwise."""
+    return _LINE_WORDS.get(text.strip().casefold())
+
+
+def consent_day(text: str) -> date | None:
+    """The day consent was given: an ISO date ('2026-03-01'), or the date part of an ISO
+    timestamp as CRMs export it; None for anything else (03/01/2026 is ambiguous)."""
+    head = text.strip()[:10]
+    try:
+        return date.fromisoformat(head) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", head) else None
+    except ValueError:
+        return None
 
 
 # What people type in a spreadsheet's time-zone column instead of an IANA name.
@@ -264,7 +291,9 @@ class RowReader:
     def _normalise(self, cells: list[str], fields: dict, custom: dict, notes: list[str]) -> None:
         for name, norm, what in (("country", country_code, "country"),
                                  ("time_zone", time_zone, "IANA time zone"),
-                                 ("priority", priority_value, "priority")):
+                                 ("priority", priority_value, "priority"),
+                                 ("line", line_value, "line (business or consumer)"),
+                                 ("consent_date", consent_day, "date (YYYY-MM-DD)")):
             if name in fields:
                 value = norm(fields[name])
                 if value is None:  # kept where a rep can still see it

@@ -24,7 +24,8 @@ _P, _PH = Prospect.__table__, PhoneNumber.__table__
 MERGE_FIELDS = ("first_name", "last_name", "title", "company", "industry", "city", "region",
                 "country", "time_zone", "email", "linkedin_url", "referrer_name",
                 "referrer_company", "assistant_name", "preferred_channel", "research_notes",
-                "owner", "source", "priority")
+                "owner", "source", "priority", "line", "consent_basis", "consent_date",
+                "consent_source")
 _KEEP = ("id", *MERGE_FIELDS, "email_key", "name_key", "custom_fields")  # what a merge needs
 _UPDATE_COLS = (*_KEEP[1:], "updated_at")
 

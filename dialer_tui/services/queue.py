@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, exists, func, or_, true, update
+from sqlalchemy import and_, bindparam, exists, func, or_, true, union_all, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -23,7 +23,12 @@ from dialer_tui.domain.regions import get_zone
 from dialer_tui.services.bundle import Bundle
 from dialer_tui.services.gate import check_dial, judge_person
 from dialer_tui.services.rows import is_missed
-from dialer_tui.services.targets import consent_on, person_area_codes, pick_number
+from dialer_tui.services.targets import (
+    consent_on,
+    line_and_consent,
+    person_area_codes,
+    pick_number,
+)
 from dialer_tui.store import repo
 from dialer_tui.store.engine import reader
 from dialer_tui.store.models import (
@@ -89,6 +94,33 @@ _CANDIDATES = (
     .order_by(col(Prospect.queue_rank), col(Prospect.priority).desc(),
               col(Prospect.queue_due_at), col(Prospect.id))
     .limit(bindparam("size")).offset(bindparam("skip")))
+
+
+def _named_candidates():
+    """_CANDIDATES for a named rep with callbacks_mine_only on, as three ordered arms merged:
+    the callbacks asked of anyone, those asked of `others` (the rep), and every lower rank.
+
+    In the single query the index walk passes every due callback of every other rep and drops
+    it in the filter: 3,200 at 100k prospects, 32,000 at 1M (on PostgreSQL 2.3 ms a page at
+    10k, growing with the list). Each arm here seeks its own slice of an index (the callback
+    arms ix_prospect_queue_owner, the rest ix_prospect_queue from rank 1), already in queue
+    order, and the compound's ORDER BY ... LIMIT merges them: a page reads about a page of
+    rows whatever the other reps hold. ORDER BY on a compound names result columns, hence
+    `priority` last (sliced off by build_queue)."""
+    at = bindparam("at", type_=UTCDateTime())
+    columns = [c for c in _CANDIDATES.selected_columns] + [col(Prospect.priority)]
+    base = (col(Prospect.queue_due_at) <= at, repo.lease_free(at, rep=bindparam("rep")))
+    arms = [select(*columns).where(*base, col(Prospect.queue_rank) == RANK_CALLBACK,
+                                   col(Prospect.queue_owner) == owner)
+            for owner in ("", _OTHERS)]
+    arms.append(select(*columns).where(*base, col(Prospect.queue_rank) > RANK_CALLBACK))
+    merged = union_all(*arms)
+    out = merged.selected_columns
+    return (merged.order_by(out.queue_rank, out.priority.desc(), out.queue_due_at, out.id)
+            .limit(bindparam("size")).offset(bindparam("skip")))
+
+
+_CANDIDATES_NAMED = _named_candidates()
 
 
 def _page_size(limit: int, found: int, scanned: int) -> int:
@@ -162,9 +194,14 @@ def build_queue(session: Session, bundle: Bundle, *, at: datetime, limit: int = 
     others = rep if bundle.settings.callbacks_mine_only else ""  # _NOT_OTHERS_CALLBACK
     while len(items) < limit and scanned < max_scan:
         size = min(_page_size(limit, len(items), scanned), max_scan - scanned)
-        rows = session.exec(_CANDIDATES, params={"at": at, "rep": rep, "size": size,
-                                                 "skip": scanned, "others": others})
-        page = [_Candidate._make(row) for row in rows]
+        if others:
+            rows = session.exec(_CANDIDATES_NAMED, params={
+                "at": at, "rep": rep, "size": size, "skip": scanned, "others": others})
+            page = [_Candidate._make(row[:-1]) for row in rows]  # less `priority`
+        else:
+            rows = session.exec(_CANDIDATES, params={"at": at, "rep": rep, "size": size,
+                                                     "skip": scanned, "others": ""})
+            page = [_Candidate._make(row) for row in rows]
         if not page:
             break
         items.extend(_page_items(session, bundle, page, at, rep, verdicts))
@@ -326,6 +363,7 @@ def explain(session: Session, bundle: Bundle, *, prospect_id: int, at: datetime,
     if verdict is not None:  # which number was judged, where, and every law applied to it
         reasons.insert(0, f"judged {check.e164 or 'no number'} in {', '.join(verdict.zones)} "
                        f"under {'; '.join(verdict.laws)}")
+        reasons.insert(1, line_and_consent(prospect, bundle.settings))  # consumer rules read it
     numbers = [{"phone": e, "kind": k, "state": s} for e, k, s in check.number_states]
     # Blocked for the person or the number (do-not-call, status, no number): no time helps.
     person_blocked = not check.allowed and check.next_allowed is None

@@ -56,6 +56,20 @@ def consent_on(prospect: Prospect | Any) -> date | None:
     return day if (basis or "").strip() and isinstance(day, date) else None
 
 
+def line_and_consent(prospect: Prospect | Any, settings: Settings | None = None) -> str:
+    """One line for `why` and the dossier: whom the line reaches and the consent on record
+    (plain text: the caller renders it literally)."""
+    recorded = (getattr(prospect, "line", "") or "").strip().lower() in LINES
+    line = f"{line_of(prospect, settings)} line{'' if recorded else ' (default_line)'}"
+    day = consent_on(prospect)
+    if day is None:
+        basis = (getattr(prospect, "consent_basis", "") or "").strip()
+        return f"{line}; consent: {'none recorded' if not basis else basis + ' (no date)'}"
+    source = (getattr(prospect, "consent_source", "") or "").strip()
+    return (f"{line}; consent: {prospect.consent_basis.strip()} on {day}"
+            f"{f' ({source})' if source else ''}")
+
+
 def target_for(prospect: Prospect | Any, phone: NumberLike | None,
                others: Iterable[NumberLike] = (), settings: Settings | None = None) -> Target:
     """What calling_hours judges for dialling `phone` of `prospect`; `others` are the person's
