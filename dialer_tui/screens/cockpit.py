@@ -343,8 +343,8 @@ class CockpitScreen(FirstFrameScreen):
         self.query_one(DossierPane).clear_view(text)
 
     # --- outcomes (screens/cockpit_outcomes.py) ------------------------------------------------
-    def action_outcome(self, name: str) -> None:
-        self.outcomes.key(name)
+    async def action_outcome(self, name: str) -> None:
+        await self.outcomes.key(name)  # awaited: the keys behind it wait their turn
 
     def action_note(self) -> None:
         self.outcomes.open_note()
@@ -353,8 +353,8 @@ class CockpitScreen(FirstFrameScreen):
     def _note_submitted(self, event: Input.Submitted) -> None:
         self.outcomes.note_submitted(event.value)
 
-    def action_undo(self) -> None:
-        self.outcomes.undo()
+    async def action_undo(self) -> None:
+        await self.outcomes.undo()
 
     # --- between dials ------------------------------------------------------------------------
     def action_dial(self) -> None:

@@ -10,6 +10,9 @@ Part of the cockpit screen, which owns one LeaseKeeper and hands it its Claimed 
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 from typing import TYPE_CHECKING
 
 from textual.timer import Timer
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
 
 NOBODY = "another rep"  # services.queue.claim's answer when no rep holds a changed row
 LEASE_AFTER_S = 0.8  # on screen this long before it is leased (tests: 0, leased when shown)
+RELEASE_WAIT_S = 2.0  # the longest quitting waits for the lease to be let go
 
 
 class LeaseKeeper:
@@ -90,10 +94,15 @@ class LeaseKeeper:
                                style="bold red")
 
     def let_go(self) -> None:
-        """Quit: let go of the lease now rather than leave it to expire (blocking, once)."""
+        """Quit: let go of the lease now rather than leave it to expire. In a thread, waited
+        for at most RELEASE_WAIT_S: a database that does not answer does not hold up the quit
+        (the lease then expires on its own)."""
         leased = self.cockpit.state.leased
         if leased is not None:
-            try:
-                self.cockpit.release(leased)
-            except Exception:  # noqa: BLE001 - quitting: the lease expires anyway
-                pass
+            def release() -> None:
+                with contextlib.suppress(Exception):  # quitting: the lease expires anyway
+                    self.cockpit.release(leased)
+
+            worker = threading.Thread(target=release, name="release-lease", daemon=True)
+            worker.start()
+            worker.join(RELEASE_WAIT_S)

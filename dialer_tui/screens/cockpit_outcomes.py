@@ -1,14 +1,18 @@
 """The outcome keys (1-9, m, l, t, w), the note on the touch just logged, and undo.
 
-The outcome is written synchronously, before the screen moves on: it commits in about a
-millisecond, and an acknowledgement on screen must mean the touch is in the store (SIGKILL right
-after it loses nothing); a database that cannot take it hands it to the local journal. Then the
+The outcome is written before the screen moves on, so an acknowledgement on screen means the
+touch is in the store or in the local journal (SIGKILL right after it loses nothing). The write
+runs in a thread, never on the UI thread: the screen keeps painting, and the keys typed meanwhile
+wait in order (the key handler awaits it), so a key never lands on the prospect being left. A
+database that does not answer within OUTCOME_WAIT_S (a stalled or restarting server) is not waited
+for: the outcome goes to the journal under the same client id, and moving on goes ahead. Then the
 next prospect is shown with the keyboard still the rep's: the note is opt-in (`c`). Part of the
 cockpit screen, which owns one OutcomeKeys and hands it these keys."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from textual.widgets import Input
 
@@ -25,6 +29,13 @@ if TYPE_CHECKING:
     from dialer_tui.screens.cockpit import CockpitScreen
 
 NOTE_HINT = "c: note on the last touch"
+OUTCOME_WAIT_S = 2.0  # the longest an outcome key waits for the database before the journal
+T = TypeVar("T")
+
+
+async def off_the_ui_thread(work: Callable[[], T]) -> T:
+    """`work()` in a thread, awaited: the event loop (painting, timers) goes on meanwhile."""
+    return await asyncio.get_running_loop().run_in_executor(None, work)
 
 
 class OutcomeKeys:
@@ -32,7 +43,7 @@ class OutcomeKeys:
         self.screen = screen
         self.cockpit = screen.cockpit
 
-    def key(self, name: str) -> None:
+    async def key(self, name: str) -> None:
         app = self.screen.dapp
         disp = app.bundle.dispositions.get(name)
         if disp is None or self.cockpit.state.current_id is None:
@@ -46,7 +57,7 @@ class OutcomeKeys:
                                            self.cockpit.typing_region()),
                             lambda form: form and self.log_touch(disp, referral=form))
         else:
-            self.log_touch(disp)
+            await self.log_touch(disp)
 
     def _ask_callback(self, disp: Outcome, error: str = "", value: str = "") -> None:
         from zoneinfo import ZoneInfo
@@ -65,8 +76,8 @@ class OutcomeKeys:
                         lambda text: text is not None and self.log_touch(
                             disp, callback=text or None))
 
-    def log_touch(self, disp: Outcome, *, callback: str | None = None,
-                  referral: ReferralForm | None = None) -> None:
+    async def log_touch(self, disp: Outcome, *, callback: str | None = None,
+                        referral: ReferralForm | None = None) -> None:
         """Commit the touch, then acknowledge and move on (in that order)."""
         if self.cockpit.state.current_id is None:
             return
@@ -74,7 +85,17 @@ class OutcomeKeys:
         # What the voicemail stopwatch measured goes on the touch (the script pane resets it
         # for the next prospect).
         seconds = self.screen.query_one(Stopwatch).seconds() if disp.channel == "voicemail" else None
-        result = self.cockpit.log(disp, callback=callback, referral=referral, duration_s=seconds)
+        draft = self.cockpit.draft(disp, callback=callback, referral=referral, duration_s=seconds)
+        writing = asyncio.ensure_future(off_the_ui_thread(lambda: self.cockpit.write(draft)))
+        try:
+            # shielded: a write that lands late is not cut off (the journal's copy of it,
+            # with the same client id, then writes nothing)
+            result = await asyncio.wait_for(asyncio.shield(writing), OUTCOME_WAIT_S)
+        except asyncio.TimeoutError:
+            result = await off_the_ui_thread(lambda: self.cockpit.keep_locally(
+                draft, f"no answer within {OUTCOME_WAIT_S:g} s"))
+            writing.add_done_callback(self._landed_late)
+        self.cockpit.settle(draft, result)
         if isinstance(result, Refused):
             if callback is not None:  # ask again, saying what was wrong with the words
                 self._ask_callback(disp, result.said, callback)
@@ -115,6 +136,14 @@ class OutcomeKeys:
             # lookup behind tel:) would hold up that frame.
             self.screen.call_after_refresh(self.screen.action_dial)
 
+    def _landed_late(self, writing: asyncio.Future) -> None:
+        """The write given up on has finished. Stored: the journal's copy writes nothing at
+        its replay. Anything else (kept in the journal a second time, when it failed after the
+        replay wrote it, say): the header counts what waits, and the replay runs again."""
+        if writing.cancelled() or writing.exception() is not None \
+                or not isinstance(writing.result(), Stored):
+            self.screen.dapp.offline("an outcome written late")
+
     def _offer_note(self, what: str) -> None:
         """The note is opt-in: the next prospect keeps the keyboard (keys typed on are its
         keys), and `c` opens the note for the touch just logged."""
@@ -141,12 +170,20 @@ class OutcomeKeys:
         box.value, box.placeholder = "", NOTE_HINT
         self.screen.query_one(QueueList).focus()
 
-    def undo(self) -> None:
+    async def undo(self) -> None:
         app = self.screen.dapp
-        last = self.cockpit.undo()
-        if last is None:
+        target = self.cockpit.last_undo()
+        if target is None:
             app.notify("Nothing to undo in this session")
             return
+        try:
+            said, final = await asyncio.wait_for(
+                off_the_ui_thread(lambda: self.cockpit.write_undo(target)), OUTCOME_WAIT_S)
+        except asyncio.TimeoutError:  # it may land yet: `u` again then says it is done
+            app.notify(f"Undo: the database did not answer within {OUTCOME_WAIT_S:g} s; "
+                       "u again to retry", severity="error")
+            return
+        last = self.cockpit.undone(target, said, final)
         if isinstance(last, str):
             app.notify(last, severity="error", markup=False)
             return

@@ -3,8 +3,9 @@
 `CockpitState` is everything the cockpit remembers (who is on screen and on which number, the
 dossiers read, skips and snoozes, the undo stack, the touch awaiting a note); `Cockpit` changes it
 and does the store work behind each key. Screens render the state and call these methods; the
-store methods block, so the screen runs them in a worker (screens/background.py), except the
-one-key outcome, written before the screen moves on (see `log`).
+store methods block, so the screen runs them in a worker (screens/background.py); the one-key
+outcome is drafted at the key, written in a thread and settled before the screen moves on
+(`draft`, `write`, `settle`).
 
 Plain data in and out: queue rows (domain.queue_item.QueueItem), dossiers (ProspectView), and the
 result types below. The store's modules are imported where they are used: the cockpit's first
@@ -97,6 +98,19 @@ class Refused:
 
 
 OutcomeResult = Stored | KeptLocally | NotSaved | Refused
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An outcome key as pressed: everything its write needs, read from the screen at the key."""
+
+    client_id: str
+    prospect_id: int
+    item: QueueItem | None
+    outcome: Outcome
+    who: str
+    what: dict  # log_outcome's keywords
+    referral: ReferralForm | None = None
 
 
 @dataclass(frozen=True)
@@ -341,19 +355,24 @@ class Cockpit:
     def log(self, disp: Outcome, *, callback: str | None = None,
             referral: ReferralForm | None = None, duration_s: int | None = None
             ) -> OutcomeResult:
-        """Commit the touch of the prospect on screen (about a millisecond: the screen calls
-        this before it acknowledges and moves on, so an acknowledgement means the touch is
-        stored). When the database cannot take it, the outcome goes to the local journal."""
-        from sqlalchemy.exc import SQLAlchemyError
+        """Draft, write and settle in one go (the CLI-like path the tests drive); the screen
+        runs `write` in a thread and bounds the wait (screens/cockpit_outcomes.py)."""
+        draft = self.draft(disp, callback=callback, referral=referral, duration_s=duration_s)
+        return self.settle(draft, self.write(draft))
 
-        from dialer_tui.services.calling import OutcomeError, log_outcome
+    def draft(self, disp: Outcome, *, callback: str | None = None,
+              referral: ReferralForm | None = None, duration_s: int | None = None) -> Draft:
+        """What the outcome key means now, for the prospect and number on screen (read on the
+        UI thread, at the key, so a write finishing later cannot log what the rep did not see).
+        The touch's client-made id is chosen here: whichever of the write and the journal lands
+        it, the touch is written once."""
+        from dialer_tui.services.journal import Pending
 
         st, h = self.state, self.host
         pid = st.current_id
         assert pid is not None, "an outcome needs a prospect on screen"
         view = self.view()
         script = view.script if view else None
-        who = self.who()
         what = dict(outcome=disp.name, at=h.now(), callback=callback, rep=h.rep,
                     phone=st.phone if disp.is_call and st.phone else None,
                     template_id=script.voicemail_id if script and disp.channel == "voicemail"
@@ -362,25 +381,60 @@ class Cockpit:
                     override=st.overrides.get(pid, "") if disp.is_call else "",
                     objection_id=st.objections.get(pid, "") if disp.is_call else "",
                     duration_s=duration_s if disp.is_call else None)
+        st.note_touch = None  # `c` meanwhile must not note the touch before this one
+        return Draft(Pending.new_id(), pid, st.current_item, disp, self.who(), what, referral)
+
+    def write(self, draft: Draft) -> OutcomeResult:
+        """The store work of an outcome: safe in any thread (it touches no state). When the
+        database cannot take it, the outcome goes to the local journal."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from dialer_tui.services.calling import OutcomeError, log_outcome
+
         try:
             with self._writer() as s:
-                logged = log_outcome(s, h.bundle, prospect_id=pid, **what)
+                logged = log_outcome(s, self.host.bundle, prospect_id=draft.prospect_id,
+                                     client_id=draft.client_id, **draft.what)
         except SQLAlchemyError as exc:
-            return self._keep_locally(pid, disp, what, exc)
+            from dialer_tui.services.journal import first_line
+
+            return self.keep_locally(draft, first_line(exc))
         except OutcomeError as exc:
             return Refused(str(exc))
         said, failed = "", False
-        if referral is not None:
-            said, failed = self._add_referral(pid, referral, logged.touch_id)
-        self._forget_choices(pid, disp)
-        if st.leased == pid:
-            st.leased = None  # log_outcome released it
-        undo = Undo(logged.touch_id, pid, st.current_item, disp, who)
-        st.undo_stack.append(undo)
-        st.note_touch = logged.touch_id
+        if draft.referral is not None:
+            said, failed = self._add_referral(draft.prospect_id, draft.referral, logged.touch_id)
+        undo = Undo(logged.touch_id, draft.prospect_id, draft.item, draft.outcome, draft.who)
         return Stored(logged, undo, said, failed)
 
+    def keep_locally(self, draft: Draft, said: str) -> KeptLocally | NotSaved:
+        """Into the local journal (fsynced): also when the database has not answered in time,
+        with the same client id, so a write that lands after all is not made twice."""
+        from dialer_tui.services.journal import Pending
+
+        what = draft.what
+        entry = Pending(draft.client_id, draft.prospect_id, **{**what, "at": what["at"].isoformat()})
+        try:
+            self.host.journal().append(entry)
+        except OSError as err:  # the disk under the journal is full too
+            return NotSaved(said, str(err.strerror or err))
+        return KeptLocally(said)
+
+    def settle(self, draft: Draft, result: OutcomeResult) -> OutcomeResult:
+        """Back on the UI thread: what the cockpit remembers of an outcome that was kept."""
+        st, pid = self.state, draft.prospect_id
+        if isinstance(result, (Stored, KeptLocally)):
+            self._forget_choices(pid, draft.outcome)
+        if isinstance(result, Stored):
+            if st.leased == pid:
+                st.leased = None  # log_outcome released it
+            st.undo_stack.append(result.undo)
+            st.note_touch = result.logged.touch_id
+        return result
+
     def _add_referral(self, pid: int, form: ReferralForm, touch_id: int) -> tuple[str, bool]:
+        from sqlalchemy.exc import SQLAlchemyError
+
         from dialer_tui.domain.phones import PhoneError
         from dialer_tui.services.referral import create_referral
 
@@ -392,20 +446,12 @@ class Cockpit:
                                       touch_id=touch_id)
         except (PhoneError, ValueError, LookupError) as exc:
             return f"Outcome logged, but the referral was not saved: {exc}", True
+        except SQLAlchemyError as exc:
+            from dialer_tui.services.journal import first_line
+
+            return ("Outcome logged, but the referral was not saved (database: "
+                    f"{first_line(exc)}): add it again", True)
         return f"; added {new.name} (referred)", False
-
-    def _keep_locally(self, pid: int, disp: Outcome, what: dict, exc: Exception
-                      ) -> KeptLocally | NotSaved:
-        from dialer_tui.services.journal import Pending, first_line
-
-        said = first_line(exc)
-        entry = Pending(Pending.new_id(), pid, **{**what, "at": what["at"].isoformat()})
-        try:
-            self.host.journal().append(entry)
-        except OSError as err:  # the disk under the journal is full too
-            return NotSaved(said, str(err.strerror or err))
-        self._forget_choices(pid, disp)
-        return KeptLocally(said)
 
     def _forget_choices(self, pid: int, disp: Outcome) -> None:
         """An outcome was logged: an override served its call, and next time the queue picks
@@ -417,18 +463,39 @@ class Cockpit:
 
     def undo(self) -> Undo | str | None:
         """Undo the last outcome of this session: what was undone, why it could not be, or
-        None when there is nothing to undo."""
-        from dialer_tui.services.calling import OutcomeError, undo_touch
+        None when there is nothing to undo (the three steps below in one go)."""
+        last = self.last_undo()
+        return None if last is None else self.undone(last, *self.write_undo(last))
 
-        st = self.state
-        if not st.undo_stack:
-            return None
-        last = st.undo_stack.pop()
+    def last_undo(self) -> Undo | None:
+        return self.state.undo_stack[-1] if self.state.undo_stack else None
+
+    def write_undo(self, last: Undo) -> tuple[str, bool]:
+        """The store work of an undo, safe in any thread: ("", True) when done, else why not
+        and whether that is final (a database that is away is not: `u` again later)."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from dialer_tui.services.calling import OutcomeError, undo_touch
+        from dialer_tui.services.journal import first_line
+
         try:
             with self._writer() as s:
                 undo_touch(s, touch_id=last.touch_id)
         except OutcomeError as exc:
-            return str(exc)
+            return str(exc), True
+        except SQLAlchemyError as exc:
+            return f"not undone: the database said {first_line(exc)}; u again once it is back", \
+                False
+        return "", True
+
+    def undone(self, last: Undo, refused: str, final: bool) -> Undo | str:
+        """Back on the UI thread: off the stack unless worth trying again; forget what the
+        undone touch left on screen."""
+        st = self.state
+        if final and last in st.undo_stack:
+            st.undo_stack.remove(last)
+        if refused:
+            return refused
         if st.note_touch == last.touch_id:
             st.note_touch = None
         self.forget(last.prospect_id)

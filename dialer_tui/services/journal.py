@@ -5,17 +5,21 @@ happened, and the outcome must not be lost nor the session end. The cockpit appe
 here (one JSON line, flushed and fsynced before the screen moves on), says so in its header, and
 replays the journal every few seconds. Each entry carries a client-made id that the touch keeps
 (Touch.client_id, unique): a replay whose first attempt did reach the database writes nothing
-twice. Plain Python: no Textual."""
+twice. An outcome can be appended while a replay runs (from another thread, or another cockpit of
+the same rep on the same store): every change of the file is made under an exclusive lock on a
+file beside it, and a replay removes only the entries it wrote. Plain Python: no Textual."""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Iterator
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -53,7 +57,20 @@ class Journal:
 
     def append(self, entry: Pending) -> None:
         """Durably, before the caller acknowledges anything; OSError if even this fails."""
-        _append_line(self.path, asdict(entry))
+        with self._locked():
+            _append_line(self.path, asdict(entry))
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Exclusive across threads and processes (flock holds per open file)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        lock = self.path.with_name(self.path.name + ".lock")
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     def pending(self) -> list[Pending]:
         try:
@@ -69,6 +86,13 @@ class Journal:
     def set_aside(self, entry: Pending, why: str) -> None:
         _append_line(self.path.with_name(self.path.stem + ".unwritable.jsonl"),
                      {**asdict(entry), "why": why})
+
+    def _forget(self, written: set[str]) -> None:
+        """Take out the entries a replay wrote (or set aside), keeping any appended meanwhile."""
+        if not written:
+            return
+        with self._locked():
+            self._keep([e for e in self.pending() if e.client_id not in written])
 
     def _keep(self, entries: list[Pending]) -> None:
         if not entries:
@@ -88,7 +112,8 @@ class Journal:
         Returns (written, still pending, the database's words when it failed)."""
         from dialer_tui.services.calling import OutcomeError, log_outcome
 
-        entries = self.pending()
+        with self._locked():
+            entries = self.pending()
         done, error = 0, ""
         for entry in entries:
             try:
@@ -110,7 +135,7 @@ class Journal:
                 error = first_line(exc)
                 break
             done += 1
-        self._keep(entries[done:])
+        self._forget({e.client_id for e in entries[:done]})
         return done, len(entries) - done, error
 
 

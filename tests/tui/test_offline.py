@@ -75,3 +75,52 @@ def test_a_replay_writes_each_kept_outcome_once(engine, bundle, tmp_path):
     assert journal.replay(engine, bundle) == (3, 0, "")
     assert [t.outcome for t in touches(engine, dana)] == ["no_answer", "left_voicemail"]
     assert journal.pending() == []
+
+
+async def test_a_database_that_does_not_answer_holds_up_neither_the_screen_nor_the_keys(
+        engine, bundle, tmp_path, db_path, monkeypatch):
+    """Another process holds the write lock (a stalled server, a long import): the outcome
+    key waits OUTCOME_WAIT_S, not the store's 30 s, keeps the outcome in the journal and moves
+    on; the key typed behind it lands on the next prospect, not the one being left. When the
+    lock goes, the late writes land, and the replay writes neither of them twice."""
+    import sqlite3
+    import time
+
+    from dialer_tui.screens import cockpit_outcomes
+
+    monkeypatch.setattr(cockpit_outcomes, "OUTCOME_WAIT_S", 0.5)
+    journal = tmp_path / "journal.jsonl"
+    app = DialerApp(engine=engine, bundle=bundle, rep="tester", clock=lambda: PINNED,
+                    journal_path=journal)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot, app)
+        first = app.screen.state.current_id
+        blocker = sqlite3.connect(db_path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")  # holds the write lock
+        try:
+            started = time.monotonic()
+            await pilot.press("5", "5")  # no answer, twice: two prospects
+            # Not settle(): the cockpit's other store work (the lease) waits for the lock too.
+            while len(Journal(journal).pending()) < 2 and time.monotonic() - started < 20:
+                await pilot.pause(0.05)
+            await pilot.pause(0.2)
+            waited = time.monotonic() - started
+            assert waited < 5, waited  # two bounded waits, not the 30 s busy timeout
+            second = next(e.prospect_id for e in Journal(journal).pending()
+                          if e.prospect_id != first)
+            assert app.is_running and app.screen.state.current_id not in (first, second)
+            assert "OFFLINE: 2 kept on this machine" in screen_text(app)
+            assert "no answer within 0.5 s" in app.screen.query_one("#ack").content.plain
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        deadline = time.monotonic() + 10
+        while journal.exists() and time.monotonic() < deadline:  # late writes, then replays
+            app._replay()  # what the timer does every few seconds
+            await settle(pilot, app)
+            await pilot.pause(0.1)
+        await settle(pilot, app)
+        assert app.pending == 0 and not journal.exists(), journal.read_text()
+        assert "OFFLINE" not in screen_text(app)
+    assert [t.outcome for t in touches(engine, first)] == ["no_answer"]
+    assert [t.outcome for t in touches(engine, second)] == ["no_answer"]
