@@ -285,6 +285,20 @@ def make_engine(db: str | os.PathLike | None = None, *, migrate: bool = True) ->
         except ModuleNotFoundError:
             raise StoreError("PostgreSQL needs the postgres extra: "
                              "pip install -e '.[postgres]'") from None
+        if PGBOUNCER in make_url(url).query:  # the URL handed to psycopg no longer says so
+            engine.update_execution_options(**{_PGBOUNCER: True})
     if migrate:
         upgrade(engine)
+        if engine.dialect.name == "postgresql":  # change signals for cockpits (store/notify.py)
+            from dialer_tui.store import notify
+
+            notify.install(engine)
     return engine
+
+
+_PGBOUNCER = "dialer_tui_pgbouncer"
+
+
+def behind_pgbouncer(engine: Engine) -> bool:
+    """The URL said `?pgbouncer=1`: no session state (LISTEN) survives a transaction."""
+    return bool(engine.get_execution_options().get(_PGBOUNCER))
