@@ -124,3 +124,29 @@ async def test_a_database_that_does_not_answer_holds_up_neither_the_screen_nor_t
         assert "OFFLINE" not in screen_text(app)
     assert [t.outcome for t in touches(engine, first)] == ["no_answer"]
     assert [t.outcome for t in touches(engine, second)] == ["no_answer"]
+
+
+def test_an_outcome_kept_while_a_replay_runs_is_not_lost(engine, bundle, tmp_path):
+    """The replay writes what it read; an outcome appended meanwhile (the cockpit's thread
+    giving up on a slow database) stays in the journal for the next replay."""
+    dana = ids_of(engine)["Dana"]
+    journal = Journal(tmp_path / "j.jsonl")
+    journal.append(Pending(Pending.new_id(), dana, "left_voicemail", PINNED.isoformat(),
+                           rep="tester"))
+    late = Pending(Pending.new_id(), dana, "no_answer", (PINNED + timedelta(days=2)).isoformat(),
+                   rep="tester")
+
+    def keep_one_more(_conn):
+        if not kept:
+            kept.append(journal.append(late))
+
+    kept: list = []
+    event.listen(engine, "commit", keep_one_more)
+    try:
+        assert journal.replay(engine, bundle) == (1, 0, "")
+    finally:
+        event.remove(engine, "commit", keep_one_more)
+    assert kept
+    assert [e.client_id for e in journal.pending()] == [late.client_id]
+    assert journal.replay(engine, bundle) == (1, 0, "")
+    assert [t.outcome for t in touches(engine, dana)] == ["no_answer", "left_voicemail"]
