@@ -6,14 +6,16 @@ At --scale 1.0: 100,000 prospects, 250,000 valid phone numbers (US, Canada, UK, 
 drawn from real area codes with random line numbers and kept only when valid), 1,000,000 touches
 and 50,000 open follow-ups, plus a few thousand do-not-call entries. One prospect (`SPECIAL_*`)
 has exactly 500 touches: the lookup budget's dossier. Every count is multiplied by --scale.
+A team works the list: callbacks are asked of alex, sam or jo (CALLBACK_OWNERS), 0.5% of the
+prospects with a follow-up are leased by another rep (live at AT) and 1% carry an expired lease.
 
 The denormalised queue fields of each prospect (queue_rank, queue_due_at, attempts,
 first_touch_at, last_attempt_at, cadence_step) are set the way `store.repo.refresh_queue_state`
 would set them from its touches and open follow-ups, so the queue query sees a consistent store.
 All times lie around the fixed instant AT (a Tuesday, 15:00 UTC) that bench.py measures at.
 
-Rows are written with SQLAlchemy Core executemany in big transactions (not the ORM): scale 1.0
-takes about a minute. Numbers are checked with the importer's fast parser (the same answers as
+Rows are written with SQLAlchemy Core executemany in big transactions (not the ORM), the
+secondary indexes built once at the end: scale 1.0 takes about a minute. Numbers are checked with the importer's fast parser (the same answers as
 `domain.phones.parse_phone` at a third of the cost), and a sample is cross-checked against
 parse_phone itself; without a fast parser, parse_phone checks every number (slower).
 
@@ -36,12 +38,19 @@ UTC = timezone.utc
 # Tuesday 1 December 2026, 15:00 UTC: 10:00 New York, 07:00 Los Angeles, 15:00 London,
 # 16:00 Berlin and Paris. bench.py measures the queue at this instant.
 AT = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
-GEN_VERSION = 1  # bump when the generated data changes shape: the cache key includes it
+GEN_VERSION = 2  # bump when the generated data changes shape: the cache key includes it
 
 BASE_PROSPECTS, BASE_NUMBERS, BASE_TOUCHES, BASE_FOLLOW_UPS = 100_000, 250_000, 1_000_000, 50_000
 SPECIAL_TOUCHES = 500
 SPECIAL_FIRST, SPECIAL_LAST, SPECIAL_COMPANY = "Magdalena", "Longhistory", "Marathon Holdings"
 CHUNK = 2_000  # prospects per transaction (with their numbers, touches and follow-ups)
+# A team: callbacks are asked of one of these reps (bench.py measures as REP, who owns some of
+# them, and as NEW_REP, who owns none); other reps hold live leases on a share of the prospects
+# with a follow-up (LEASED) and left expired ones on others (EXPIRED).
+CALLBACK_OWNERS = ["alex", "alex", "sam", "jo"]
+REP, NEW_REP = "alex", "newbie"
+LEASED, EXPIRED = 0.005, 0.01
+LEASE_LIVE_UNTIL = timedelta(minutes=10)  # after AT (bench_pg moves live leases to now())
 
 FIRST = ["James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David",
          "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas",
@@ -210,6 +219,13 @@ def build(path: Path, *, scale: float = 1.0, seed: int = 42, log=None) -> dict:
         raise FileExistsError(path)
     make_engine(path).dispose()  # the real schema, at the current version
     engine = create_engine(f"sqlite:///{path}")
+    # Secondary indexes are dropped for the load and built once at the end (sorted builds, not
+    # millions of random B-tree inserts: what makes --scale 10 take minutes, not an hour).
+    with engine.begin() as conn:
+        indexes = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+                                       " AND sql IS NOT NULL").all()
+        for name, _ in indexes:
+            conn.exec_driver_sql(f'DROP INDEX "{name}"')
 
     @event.listens_for(engine, "connect")
     def _fast(dbapi_connection, _record):  # a throwaway build: no fsync until the end
@@ -262,7 +278,7 @@ def build(path: Path, *, scale: float = 1.0, seed: int = 42, log=None) -> dict:
 
     P, PH, T, FU, D = (m.Prospect.__table__, m.PhoneNumber.__table__, m.Touch.__table__,
                        m.FollowUp.__table__, m.DncEntry.__table__)
-    phone_id = touch_total = fu_total = dnc_total = 0
+    phone_id = touch_total = fu_total = dnc_total = leased = 0
     facts: dict = {}
     rank_of_kind = {m.FU_CALLBACK: m.RANK_CALLBACK, m.FU_PROMISE: m.RANK_PROMISED,
                     m.FU_CADENCE: m.RANK_CADENCE}
@@ -409,12 +425,21 @@ def build(path: Path, *, scale: float = 1.0, seed: int = 42, log=None) -> dict:
                                     else "",
                                     "label": f"{due:%A} "
                                              f"{'morning' if due.hour < 17 else 'afternoon'}",
-                                    "owner": "alex" if kind == m.FU_CALLBACK else "",
+                                    "owner": (owner := rng.choice(CALLBACK_OWNERS)
+                                              if kind == m.FU_CALLBACK else ""),
                                     "note": "", "touch_id": None, "closed_by_touch_id": None,
                                     "created_at": last_touch, "closed_at": None})
                         fu_total += 1
                         queue_rank, queue_due = rank_of_kind[kind], due
-                        queue_owner = "alex" if kind == m.FU_CALLBACK else ""
+                        queue_owner = owner
+                claimed_by, claim_expires = "", None
+                if pid in with_fu and pid != special:
+                    r = rng.random()
+                    if r < LEASED + EXPIRED:
+                        claimed_by = rng.choice(["sam", "jo", "kim", "lee"])
+                        claim_expires = (AT + LEASE_LIVE_UNTIL if r < LEASED
+                                         else AT - timedelta(hours=rng.randint(1, 48)))
+                        leased += r < LEASED
                 email = f"{first}.{last}.{pid}@example.com".lower().replace("'", "")
                 prospects.append({
                     "id": pid, "first_name": first, "last_name": last,
@@ -434,7 +459,8 @@ def build(path: Path, *, scale: float = 1.0, seed: int = 42, log=None) -> dict:
                     "queue_due_at": queue_due, "queue_owner": queue_owner,
                     "first_touch_at": first_touch,
                     "last_attempt_at": last_attempt, "attempts": attempts,
-                    "cadence_step": cadence_step, "claimed_by": "", "claim_expires_at": None})
+                    "cadence_step": cadence_step, "claimed_by": claimed_by,
+                    "claim_expires_at": claim_expires})
             conn.execute(insert(P), prospects)
             conn.execute(insert(PH), phones)
             if touches:
@@ -447,11 +473,17 @@ def build(path: Path, *, scale: float = 1.0, seed: int = 42, log=None) -> dict:
             if lo // CHUNK % 10 == 0:
                 log(f"  {min(n_p, lo + CHUNK - 1):,}/{n_p:,} prospects "
                     f"({time.perf_counter() - started:.0f} s)")
+    log(f"  rows written ({time.perf_counter() - started:.0f} s); building {len(indexes)} "
+        "indexes ...")
+    with engine.begin() as conn:
+        for _, sql in indexes:
+            conn.exec_driver_sql(sql)
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     facts.update(prospects=n_p, numbers=phone_id, touches=touch_total, follow_ups=fu_total,
-                 dnc_entries=dnc_total, parse_phone_checked=numbers.checked,
+                 dnc_entries=dnc_total, leases_live=leased, rep=REP, new_rep=NEW_REP,
+                 parse_phone_checked=numbers.checked,
                  parser="parse_phone" if numbers.parse is _reference else "fast", scale=scale,
                  seed=seed, at=AT.isoformat(), version=GEN_VERSION,
                  build_s=round(time.perf_counter() - started, 1))

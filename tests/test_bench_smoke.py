@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYS = ("outcome_p50_ms", "outcome_p95_ms", "queue_ms", "lookup_ms", "cold_start_s",
-        "cold_start_ratio", "import_rows_per_s", "import_ratio", "rss_mb", "scale")
+KEYS = ("outcome_p50_ms", "outcome_p95_ms", "queue_ms", "queue_named_ms", "lookup_ms",
+        "cold_start_s", "cold_start_ratio", "import_rows_per_s", "import_ratio",
+        "import_existing_rows_per_s", "import_existing_ratio", "rss_mb", "scale")
 
 
 @pytest.mark.heavy
@@ -35,4 +36,5 @@ def test_bench_smoke(tmp_path: Path) -> None:
         value = data[key]
         assert isinstance(value, (int, float)) and not isinstance(value, bool), f"{key}={value!r}"
     assert data["scale"] == 0.01
+    assert data["backend"] == "sqlite"
     assert set(data["budgets"]) >= set(KEYS) - {"scale"}
