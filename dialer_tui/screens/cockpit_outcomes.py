@@ -140,8 +140,9 @@ class OutcomeKeys:
         """The write given up on has finished. Stored: the journal's copy writes nothing at
         its replay. Anything else (kept in the journal a second time, when it failed after the
         replay wrote it, say): the header counts what waits, and the replay runs again."""
-        if writing.cancelled() or writing.exception() is not None \
-                or not isinstance(writing.result(), Stored):
+        failed = writing.cancelled() or writing.exception() is not None \
+            or not isinstance(writing.result(), Stored)
+        if failed and self.screen.is_attached:  # (not after the app has quit)
             self.screen.dapp.offline("an outcome written late")
 
     def _offer_note(self, what: str) -> None:
