@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
@@ -322,9 +323,31 @@ def cmd_dnc(args) -> int:
                                region=args.region)
         _out(f"added {entry} to the do-not-call list")
     elif args.dnc_cmd == "import":
-        n = dnc.import_list(engine, Path(args.csv), source=args.source or Path(args.csv).name,
-                            at=at, region=args.region)
-        _out(f"added {n} numbers to the do-not-call list")
+        downloaded = None
+        if args.downloaded:
+            try:
+                downloaded = date.fromisoformat(args.downloaded)
+            except ValueError:
+                raise UsageError(f"dnc import: --downloaded {args.downloaded!r} is not a day "
+                                 "as YYYY-MM-DD") from None
+            if not args.source:  # the name is what a newer copy replaces
+                raise UsageError("dnc import: --downloaded needs --source NAME (the registry "
+                                 "list's name, the same for every copy of it)")
+        done = dnc.import_list(engine, Path(args.csv), source=args.source or Path(args.csv).name,
+                               at=at, region=args.region, downloaded=downloaded,
+                               rejects_path=Path(args.rejects) if args.rejects else None)
+        if args.json:
+            _json(done.to_json())
+            return EXIT_OK
+        _out(f"added {done.added}, removed {done.removed}, already listed {done.kept}, "
+             f"rejected {len(done.rejected)}")
+        if done.lists:
+            shown = ", ".join(done.lists[:10]) + (" ..." if len(done.lists) > 10 else "")
+            _out(f"registry copy of {downloaded} now held for: {shown}")
+        for line, _, why in done.rejected[:5 if not args.rejects else 0]:
+            _out(f"  rejected line {line}: {why}")
+        if done.rejected and not args.rejects:
+            _out(f"  ({len(done.rejected)} rejected rows: --rejects FILE lists them all)")
     elif args.dnc_cmd == "export":
         n = dnc.export_list(engine, Path(args.path))
         _out(f"wrote {n} entries to {args.path}")
@@ -360,6 +383,27 @@ def cmd_stats(args) -> int:
     return EXIT_OK
 
 
+def _registry_warnings(args, today) -> list[str]:
+    """Stale do-not-call registry copies in the store; nothing for a store not made yet (check
+    never creates one) or one that cannot be read (said as a warning: the files are still
+    checked)."""
+    from dialer_tui.services.dnc import stale_lists, stale_warning
+    from dialer_tui.store.engine import resolve_url
+
+    url = resolve_url(args.db)
+    if url.startswith("sqlite"):
+        from sqlalchemy.engine import make_url
+
+        database = make_url(url).database
+        if not database or database == ":memory:" or not Path(database).exists():
+            return []
+    try:
+        warning = stale_warning(stale_lists(_engine(args), today), today)
+    except Exception as exc:  # a server away, a store that cannot be opened: say, go on
+        return [f"the store's registry copies could not be read ({type(exc).__name__})"]
+    return [warning] if warning else []
+
+
 def cmd_check(args) -> int:
     from dialer_tui.services.bundle import load_bundle
     from dialer_tui.services.header_map import vocabulary
@@ -373,7 +417,8 @@ def cmd_check(args) -> int:
     vocabulary(cfg)  # header_synonyms.yaml
     # Dated data goes stale: warnings (exit 0), judged on the clock or --at, never on a guess.
     today = parse_instant(args.at).date()
-    for line in rules_warnings(bundle.rules, today) + rules_problems(bundle):
+    for line in rules_warnings(bundle.rules, today) + rules_problems(bundle) + \
+            _registry_warnings(args, today):
         _out(f"warning: {line}")
     _out("ok: playbook, cadences, dispositions, calling rules, header synonyms and settings "
          f"are valid (config dir {cfg})")
@@ -466,8 +511,13 @@ def build_parser() -> argparse.ArgumentParser:
     d = dsub.add_parser("import")
     d.add_argument("--at", default=None, help="ISO 8601 instant of the list (default now)")
     d.add_argument("csv")
-    d.add_argument("--source", default="")
+    d.add_argument("--source", default="", help="the list's name (default the file name)")
     d.add_argument("--region", default="US")
+    d.add_argument("--downloaded", default=None,
+                   help="YYYY-MM-DD: a registry copy downloaded that day; it replaces the "
+                        "older copy of the same --source (numbers no longer listed removed)")
+    d.add_argument("--rejects", default=None, help="CSV file for rows without a number")
+    d.add_argument("--json", action="store_true")
     d = dsub.add_parser("export")
     d.add_argument("path")
     d = dsub.add_parser("list")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.text import Text
+from textual.message import Message
 from textual.widgets import Static
 
 from dialer_tui.domain.outcomes import Outcome
@@ -48,11 +49,54 @@ class SessionStats:
 NARROW_BELOW = 100  # columns
 
 
+REGISTRY_EVERY = timedelta(hours=1)  # how often the age of the do-not-call copies is read
+
+
 class SessionHeader(Static):
     """One line of figures; `show` is called by the cockpit after every outcome and each minute."""
 
+    class Registry(Message):
+        """The stale-registry warning, read in a worker ("" when every copy is fresh)."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    _registry = ""
+    _asked: datetime | None = None
+    _last: tuple[SessionStats, dict] | None = None
+
+    def _ask_registry(self) -> None:
+        """Read the registry copies' age in a thread worker, once the first frame is up (the
+        store opens then; until then, asked again in a second)."""
+        if not getattr(self.app, "first_frame_shown", False):
+            self.set_timer(1.0, self._ask_registry, name="registry-age")
+            return
+        now, engine = self.app.now(), self.app.engine  # type: ignore[attr-defined]
+
+        def read() -> None:
+            from dialer_tui.services.dnc import stale_lists, stale_warning
+
+            today = now.date()
+            self.post_message(self.Registry(stale_warning(stale_lists(engine, today), today,
+                                                          short=True)))
+
+        self.run_worker(read, thread=True, exclusive=True, group="registry-age",
+                        exit_on_error=False)  # a failed read leaves the header as it was
+
+    def on_session_header_registry(self, message: Registry) -> None:
+        if message.text != self._registry:
+            self._registry = message.text
+            if self._last is not None:
+                self.show(self._last[0], **self._last[1])
+
     def show(self, stats: SessionStats, *, rep: str, now: datetime, queue_size: int,
              pending: int = 0, problem: str = "", showing: str = "all") -> None:
+        self._last = (stats, {"rep": rep, "now": now, "queue_size": queue_size,
+                              "pending": pending, "problem": problem, "showing": showing})
+        if self._asked is None or now - self._asked >= REGISTRY_EVERY:  # first, then hourly
+            self._asked = now
+            self._ask_registry()
         # At 80 columns the long labels were cut at "meetings": short ones there.
         narrow = self.app.size.width < NARROW_BELOW
         out = Text()
@@ -71,6 +115,8 @@ class SessionHeader(Static):
             out.append(f"  OFFLINE: {pending} kept on this machine", style="bold reverse red")
             if problem:
                 out.append(f" ({safe.one_line(problem)[:60]})", style="red")
+        if self._registry:  # a do-not-call copy past 31 days (`dialer-tui check` says which)
+            out.append(f"  {self._registry}", style="bold yellow")
         for label, short, value in parts:
             label = short if narrow else label
             out.append(f"  {label} " if label else "  ", style="dim")
