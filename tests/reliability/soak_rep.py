@@ -5,7 +5,8 @@
 Loops claim_next -> a short "call" -> log_outcome on the shared PostgreSQL list, as the cockpit
 does: an outcome the database cannot take (its connection killed) goes to the rep's local
 journal (services/journal.py) and counts as acknowledged, and the journal is replayed every
-couple of seconds. A (re)start replays the journal and releases the rep's leases, as a cockpit
+couple of seconds; while the server is down (restarting) claims fail and are retried. A
+(re)start (waiting for the server if it is down) replays the journal and releases the rep's leases, as a cockpit
 recovering from a crash; the FOLDER/stop file ends the loop the same way. Every event is one
 JSON line in FOLDER/events-REP.jsonl (times from time.time(): one machine, one clock); `ack`
 lines are written only once the outcome is committed or in the journal. The instant the rules
@@ -24,6 +25,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from dialer_tui.errors import StoreError
 from dialer_tui.services.bundle import load_bundle
 from dialer_tui.services.calling import OutcomeError, log_outcome
 from dialer_tui.services.journal import Journal, Pending, first_line
@@ -38,6 +40,19 @@ TASK_OUTCOMES = {"email": "email_sent", "linkedin": "linkedin", "letter": "lette
                  "visit": "visit"}
 
 
+def _open(url: str):
+    """make_engine, waiting for a server that is restarting (a rep started again while it is
+    down, as a rep would start the cockpit again a little later); gives up after a minute."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return make_engine(url)
+        except (SQLAlchemyError, StoreError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def main(url: str, rep: str, folder: Path, t0: float, seed: int) -> int:
     rng = random.Random(seed)
     events = (folder / f"events-{rep}.jsonl").open("a", buffering=1, encoding="utf-8")
@@ -48,7 +63,7 @@ def main(url: str, rep: str, folder: Path, t0: float, seed: int) -> int:
     def at() -> datetime:
         return AT0 + timedelta(seconds=time.time() - t0)
 
-    engine, bundle = make_engine(url), load_bundle(None)
+    engine, bundle = _open(url), load_bundle(None)
     journal = Journal(folder / f"journal-{rep}.jsonl")
 
     def settle() -> None:
