@@ -23,7 +23,7 @@ from dialer_tui.services.rows import (
     TouchRow,
     is_missed,
 )
-from dialer_tui.services.targets import zone_of
+from dialer_tui.services.targets import line_and_consent, zone_of
 from dialer_tui.store import repo
 from dialer_tui.store.models import (
     FU_CALLBACK,
@@ -84,6 +84,8 @@ class Dossier:
     zone: ZoneInfo
     referrer: ProspectRow | None
     brief: tuple[str, ...] = ()
+    # "consumer line; consent: opt-in form on 2026-03-01 (CRM)": what rules for consumers read
+    line_consent: str = ""
 
     @property
     def attempts(self) -> int:
@@ -116,7 +118,12 @@ def dossier(session: Session, bundle: Bundle, *, prospect_id: int, at: datetime,
                 tuple(DncRow.of(e) for e in dnc),
                 zone_of(bundle.rules, prospect, phones[0] if phones else None),
                 ProspectRow.of(referrer) if referrer is not None else None)
-    return replace(d, brief=tuple(brief(d, bundle, at)))
+    # Said when the import recorded any of it (a refusal for want of consent is said by the
+    # verdict's reasons either way); a dossier of defaults only would repeat them on every row.
+    recorded = prospect.line or prospect.consent_basis or prospect.consent_date \
+        or prospect.consent_source
+    return replace(d, brief=tuple(brief(d, bundle, at)),
+                   line_consent=line_and_consent(prospect, bundle.settings) if recorded else "")
 
 
 def brief(d: Dossier, bundle: Bundle, at: datetime) -> list[str]:

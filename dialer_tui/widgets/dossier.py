@@ -154,6 +154,9 @@ class DossierPane(VerticalScroll):
             company = p.referrer_company or (d.referrer.company if d.referrer else "")
             out.append(safe.one_line(name + (f" ({company})" if company else "")) + "\n",
                        style="bold")
+        if d.line_consent:  # whom the line reaches and the consent on record (imported text)
+            _label(out, "line")
+            out.append(safe.one_line(d.line_consent) + "\n")
         out.append("\n")
         brief = list(d.brief)
         if brief:  # its first line is the attempt count (review.brief): shown here, once
