@@ -82,10 +82,16 @@ def _v6_to_v7(conn: Connection) -> None:
 
 
 def _v7_to_v8(conn: Connection) -> None:
-    """v8: the queue of a named rep seeks the callbacks asked of them (and of anyone) instead of
-    walking past every other rep's (services.queue._named_candidates)."""
-    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_prospect_queue_owner ON prospect "
-                      "(queue_rank, queue_owner, priority DESC, queue_due_at)"))
+    """v8 added ix_prospect_queue_owner, which v9 replaced the same day: nothing to do now."""
+
+
+def _v8_to_v9(conn: Connection) -> None:
+    """v9: the queue in each owner's lane (models.Prospect, ix_prospect_queue_lane): a named
+    rep's queue is two ranges of one index, the unowned and their own, merged in queue order
+    (services.queue._named_candidates), instead of a walk past every other rep's callbacks."""
+    conn.execute(text("DROP INDEX IF EXISTS ix_prospect_queue_owner"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_prospect_queue_lane ON prospect "
+                      "(queue_owner, queue_rank, priority DESC, queue_due_at, id)"))
 
 
 def search_indexes(conn: Connection) -> bool:
@@ -125,7 +131,7 @@ def _trgm_schema(conn: Connection) -> str | None:
 # STEPS[n] upgrades a database from version n to n + 1.
 STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4,
                                                   4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7,
-                                                  7: _v7_to_v8}
+                                                  7: _v7_to_v8, 8: _v8_to_v9}
 assert max(STEPS) + 1 == models.SCHEMA_VERSION, "every schema version needs an upgrade step"
 
 

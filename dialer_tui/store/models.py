@@ -17,7 +17,7 @@ from sqlmodel import Field, SQLModel
 
 from dialer_tui.clock import system_now
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 def utcnow() -> datetime:
@@ -99,10 +99,11 @@ class Prospect(SQLModel, table=True):
     __table_args__ = (
         # The queue's order: rank, then priority (high first), then longest waiting.
         Index("ix_prospect_queue", "queue_rank", text("priority DESC"), "queue_due_at"),
-        # A named rep's callbacks (and anyone's), in queue order: services.queue seeks them
-        # instead of passing every other rep's (callbacks_mine_only; schema v8).
-        Index("ix_prospect_queue_owner", "queue_rank", "queue_owner", text("priority DESC"),
-              "queue_due_at"),
+        # The queue in each owner's lane (queue_owner: "" for anyone): a named rep's queue is
+        # the "" range and their own merged, never a walk past other reps' callbacks
+        # (services.queue._named_candidates; schema v9).
+        Index("ix_prospect_queue_lane", "queue_owner", "queue_rank", text("priority DESC"),
+              "queue_due_at", "id"),
         Index("ix_prospect_email", "email_key"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -157,8 +158,9 @@ class Prospect(SQLModel, table=True):
     last_attempt_at: Optional[datetime] = _ts(default=None)
     attempts: int = 0
     cadence_step: int = 0  # index of the next cadence step
-    # With queue_rank callback: the rep that callback was asked of ("" for anyone). The queue
-    # leaves other reps' callbacks out in SQL (callbacks_mine_only), without a follow-up lookup
+    # With queue_rank callback: the rep that callback was asked of ("" for anyone); always ""
+    # at any other rank (repo.refresh_queue_state, the only writer, keeps that). The queue of a
+    # named rep reads the "" lane and theirs (callbacks_mine_only), without a follow-up lookup
     # per row: 3,193 of another rep's due callbacks cost 211 ms read and dropped in Python.
     queue_owner: str = Field(default="", sa_column=Column(
         "queue_owner", String(), nullable=False, default="", server_default=text("''")))
