@@ -171,11 +171,13 @@ def dnc_numbers(session: Session, *, e164s: Iterable[str]) -> set[str]:
     return set(session.exec(select(DncEntry.e164).where(col(DncEntry.e164).in_(wanted))))
 
 
+_DNC_PEOPLE = select(DncEntry.prospect_id).where(in_ids(DncEntry.prospect_id))
+
+
 def dnc_people(session: Session, *, prospect_ids: Sequence[int]) -> set[int]:
     if not prospect_ids:
         return set()
-    rows = session.exec(select(DncEntry.prospect_id).where(
-        col(DncEntry.prospect_id).in_(list(prospect_ids))))
+    rows = session.exec(_DNC_PEOPLE, params={"ids": list(prospect_ids)})
     return {r for r in rows if r is not None}
 
 
