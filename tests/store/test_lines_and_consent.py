@@ -59,3 +59,31 @@ def test_consumer_and_business_line_under_germanys_consumer_rule(engine, bundle)
                             default_line="consumer")
         assert not check_dial(s, as_consumer, prospect_id=unsaid, at=WED).allowed
         assert check_dial(s, as_consumer, prospect_id=business, at=WED).allowed
+
+
+def test_line_and_consent_import_and_merge_on_both_backends(engine, bundle, tmp_path) -> None:
+    """The importer writes line and consent (a date column through the bulk insert) and a
+    merge fills them when empty, never overwriting."""
+    from sqlmodel import select
+
+    from dialer_tui.services.importer import import_csv
+    from dialer_tui.store.models import Prospect
+
+    first = tmp_path / "first.csv"
+    first.write_text("Name,Phone,Country,Line\nClara Vogel,+49 30 1234560,DE,B2C\n",
+                     encoding="utf-8")
+    import_csv(engine, first, now=WED)
+    later = tmp_path / "later.csv"
+    later.write_text("Name,Phone,Country,Line,Consent,Consent date,Consent source\n"
+                     "Clara Vogel,+49 30 1234560,DE,business,opt-in form,2026-11-20,web\n",
+                     encoding="utf-8")
+    result = import_csv(engine, later, now=WED)
+    assert result.merged == 1
+    assert any("line 'business' not imported" in w for w in result.warnings)
+    with Session(engine) as s:
+        clara = s.exec(select(Prospect)).one()
+        assert (clara.line, clara.consent_basis, clara.consent_date, clara.consent_source) == (
+            "consumer", "opt-in form", date(2026, 11, 20), "web")
+        assert check_dial(s, _with(bundle, apply_consumer_rules_to_business=False),
+                          prospect_id=clara.id, at=WED).allowed
+
