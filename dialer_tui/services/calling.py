@@ -116,7 +116,7 @@ def _call_compliance(session: Session, bundle: Bundle, prospect: Prospect,
 
 def _slot_reader(bundle: Bundle, prospect: Prospect, number: PhoneNumber | None,
                  usable: list[PhoneNumber]) -> SlotReader:
-    return SlotReader(bundle.rules, target_for(prospect, number, usable),
+    return SlotReader(bundle.rules, target_for(prospect, number, usable, bundle.settings),
                       zone_of(bundle.rules, prospect, number), bundle.settings.region,
                       bundle.settings.window())
 

@@ -71,7 +71,7 @@ def line_and_consent(prospect: Prospect | Any, settings: Settings | None = None)
 
 
 def target_for(prospect: Prospect | Any, phone: NumberLike | None,
-               others: Iterable[NumberLike] = (), settings: Settings | None = None) -> Target:
+               others: Iterable[NumberLike], settings: Settings | None) -> Target:
     """What calling_hours judges for dialling `phone` of `prospect`; `others` are the person's
     dialable numbers (every path passes the same set: the queue, the gate, callbacks).
     `settings` give the line's default and whether consumer rules judge business lines (none:
@@ -101,7 +101,7 @@ def zone_of(rules: CallingRules, prospect: Prospect, phone: NumberLike | None) -
             return ZoneInfo(prospect.time_zone)
         except (KeyError, ValueError):
             pass
-    zones = candidate_zones(rules, target_for(prospect, phone))
+    zones = candidate_zones(rules, target_for(prospect, phone, (), None))  # zones only
     return ZoneInfo(zones[0]) if zones else ZoneInfo("UTC")
 
 

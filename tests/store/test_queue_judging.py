@@ -42,7 +42,7 @@ def _slow_verdict(s, bundle, item, at):
                                        Touch.started_at >= at - timedelta(hours=24),
                                        col(Touch.channel).in_(("call", "voicemail")))
                    .order_by(col(Touch.started_at).desc())).all()
-    return calling_hours.judge(bundle.rules, target_for(prospect, phone), at,
+    return calling_hours.judge(bundle.rules, target_for(prospect, phone, (), None), at,
                                attempts_24h=len(calls),
                                oldest_attempt_24h=calls[-1].started_at if calls else None,
                                user_window=bundle.settings.window())

@@ -146,7 +146,7 @@ def test_no_call_the_law_forbids_is_callable(case) -> None:
     person = [SimpleNamespace(e164=n, time_zones=" ".join(phones.zones_for(n)))
               for n in [e164, *others]]
     prospect = SimpleNamespace(time_zone="", region=state, country=country)
-    v = judge(RULES, target_for(prospect, number, person), at, calls=calls)
+    v = judge(RULES, target_for(prospect, number, person, None), at, calls=calls)
     if not v.callable:
         return
     pairs, capped = obligations(e164, others, state, country)
@@ -164,7 +164,7 @@ def test_the_issue_scenarios_by_name() -> None:
         person = [SimpleNamespace(e164=n, time_zones=" ".join(phones.zones_for(n)))
                   for n in [e164, *others]]
         return judge(RULES, target_for(SimpleNamespace(time_zone="", region=state,
-                                                       country=country), number, person), at)
+                                                       country=country), number, person, None), at)
 
     # 20:30 in Toronto, Florida prospect on a Toronto mobile: Florida's 20:00 applies.
     v = verdict("+14165550100", state="FL", at=datetime(2026, 12, 2, 1, 30, tzinfo=UTC))
