@@ -4,8 +4,13 @@
 What it does
     1. Builds (once, then cached by scale, seed and generator version) a database of 100,000
        prospects, 250,000 valid numbers (US, CA, GB, DE, FR), 1,000,000 touches and 50,000 open
-       follow-ups, one prospect with exactly 500 touches (scripts/make_bench_db.py). --scale F
-       multiplies every count; --fresh rebuilds. Measurements run on a copy (some write).
+       follow-ups, one prospect with exactly 500 touches (scripts/make_bench_db.py), worked by a
+       team: callbacks asked of alex, sam or jo, other reps' live and expired leases. --scale F
+       multiplies every count (--scale 10: 1M prospects, 10M touches; ~9 minutes to build on
+       a busy 2-core machine, once); --fresh rebuilds. A cached database from an older schema
+       is upgraded by the app's migrations. Measurements run on a copy (some write).
+       Everything is measured as a named rep, as users run it: 'alex' (who owns some of the
+       due callbacks), and for queue_named_ms 'newbie' (who owns none).
     2. Measures each figure as the median of several runs after a warm-up (7 runs for queue and
        lookup, 5 launches for cold start, 3 imports; fewer below scale 0.5) and prints a table
        whose last lines give the machine's load: on a shared 2-core box other work inflates
@@ -16,8 +21,12 @@ How to run
     python scripts/bench.py                      # scale 1.0: a few minutes the first time
     python scripts/bench.py --scale 0.1 --json   # smaller, machine-readable
     python scripts/bench.py --only queue,lookup  # a subset (queue lookup outcome rss cold import)
-    python scripts/bench.py --db postgresql+psycopg://USER@HOST/DB  # queue and lookup there:
-        the same data, copied into a schema of its own (scripts/bench_pg.py, kept for reuse)
+    python scripts/bench.py --db postgresql+psycopg://USER@HOST/DB  # every figure there: the
+        same data COPYed into a database of its own on that server (dtb_<key>, kept for reuse;
+        the role needs CREATEDB), each run on a CREATE DATABASE ... TEMPLATE copy of it
+        (scripts/bench_pg.py). The cockpit, the cold start and the imports use that URL.
+    python scripts/bench.py --curve [--db URL]   # scales 0.1, 1 and 10 (--curve-scales to
+        choose), one run each, then a table of each figure per scale: what grows with the data
     Cache: $DIALER_BENCH_CACHE or <tmp>/dialer-tui-bench (--cache-dir): the database (keyed by
     scale, seed and the generator's source), the import CSV and bytecode. --fresh rebuilds.
     Needs tmux for the cold start (else a headless `python -c` run is timed, and says so).
@@ -32,11 +41,14 @@ The figures (budget in brackets)
         Between outcomes the cockpit settles (workers done, empty note skipped with Enter), as
         it does while a rep is on the next call. 50 outcomes after 5 warm-ups (10 below scale
         0.1, which is for the smoke test).
-    queue_ms [20]  services.queue.build_queue(limit=200) with the calling-hours verdicts, at a
-        Tuesday 15:00 UTC (make_bench_db.AT), one Session per run as the cockpit's worker does.
+    queue_ms [20]  services.queue.build_queue(limit=200, rep='alex') with the calling-hours
+        verdicts, at a Tuesday 15:00 UTC (make_bench_db.AT), one read-only Session per run as
+        the cockpit's worker opens it (callbacks_mine_only on, the default).
+    queue_named_ms [20]  The same for 'newbie', who owns none of the due callbacks: every one
+        of them is another rep's and stays out of this queue.
     lookup_ms [30]  review.lookup (phone typed in national format; then by name) + review.dossier
         of the prospect with 500 touches; the figure is the slower of the two.
-    cold_start_s [1.0]  From launching the CLI (`dialer_tui.cli.main --db FILE`, what
+    cold_start_s [0.5]  From launching the CLI (`dialer_tui.cli.main --db FILE --rep alex`, what
         `python -m dialer_tui --db FILE` runs) in a tmux pane (120x35) to the first captured
         frame that shows a queue row (tmux capture-pane polled every ~10 ms). It is started
         through a `python -c` launcher that pins the app's clock to the bench instant, since the
@@ -49,11 +61,16 @@ The figures (budget in brackets)
     import_rows_per_s [>= 25,000] / import_ratio [>= 0.5]  import_csv of a 100k-row CSV from
         scripts/gen_csv.py (validation, dedupe) into an empty database; the ratio is over a bare
         phonenumbers parse + is_valid_number + format_number(E164) loop over the same numbers.
-        The note adds one import of the same file into a store that already has a prospect
-        (the batch-by-batch path every later import takes).
-    rss_mb [200]  Peak resident memory (VmHWM) of a child process that opens the cockpit under
-        run_test on that data and waits until the queue and the dossier are shown. (The table
-        also gives the real CLI process's VmHWM at its first frame, from the cold-start runs.)
+        (The CSV has 100,000 rows at scale 1 and above, fewer below.)
+    import_existing_rows_per_s [>= 25,000] / import_existing_ratio [>= 0.5]  One import of the
+        same CSV into the bench store itself (100k prospects at scale 1, 1M at scale 10): the
+        batch-by-batch path every later import takes, into indexed tables. Run last (it writes).
+    rss_mb [200; 250 above scale 1]  Peak resident memory (VmHWM) of a child process that opens
+        the cockpit under run_test on that data and waits until the queue and the dossier are
+        shown. (The table also gives the real CLI process's VmHWM at its first frame, from the
+        cold-start runs.)
+The JSON also carries `backend` (sqlite or postgresql), `load` (1-minute load average at start
+and end) and `build_s` (the SQLite data's build time, when it was built).
 Figures whose piece is missing or broken print "n/a" (null in JSON) with the reason.
 """
 
@@ -182,13 +199,14 @@ def measure_queue(db: Path | str, at: datetime, runs: int, rep: str) -> tuple[fl
 
     from dialer_tui.services.bundle import load_bundle
     from dialer_tui.services.queue import build_queue
-    from dialer_tui.store.engine import make_engine
+    from dialer_tui.store.engine import make_engine, reader
 
     engine, bundle = make_engine(db), load_bundle(None)
     samples, items = [], []
     try:
         for i in range(2 + runs):
-            with Session(engine, expire_on_commit=False) as s:
+            # A read-only unit of work, as services.queue.read_queue_window opens it.
+            with Session(reader(engine), expire_on_commit=False) as s:
                 t0 = time.perf_counter()
                 items = build_queue(s, bundle, at=at, limit=200, rep=rep)
                 took = time.perf_counter() - t0
