@@ -610,12 +610,13 @@ def _launch_env(cache: Path) -> dict[str, str]:
 def measure_cold(db: Path | str, at: datetime, runs: int, cache: Path, rep: str,
                  real_clock: bool = False) -> tuple[float, float, str, float | None]:
     env = _launch_env(cache)
+    given = "URL" if str(db).startswith("postgresql") else "FILE"
     if shutil.which("tmux") is None:
         return _cold_headless(db, at, runs, env, rep)
     py = sys.executable
     if real_clock and _queue_now_nonempty(db):
         app_argv = [py, "-m", "dialer_tui", "--db", str(db), "--rep", rep]
-        how = "tmux, `python -m dialer_tui --db FILE`, real clock (--real-clock)"
+        how = f"tmux, `python -m dialer_tui --db {given} --rep {rep}`, real clock (--real-clock)"
     else:
         # The app has no clock hook on the command line: this runs the same entry point
         # (dialer_tui.cli.main, as `python -m dialer_tui --db FILE` does) with the app's clock
@@ -626,7 +627,8 @@ def measure_cold(db: Path | str, at: datetime, runs: int, cache: Path, rep: str,
                     f"sys.argv = ['dialer-tui', '--db', {str(db)!r}, '--rep', {rep!r}]; "
                     "from dialer_tui.cli import main; raise SystemExit(main())")
         app_argv = [py, "-c", launcher]
-        how = ("tmux, dialer_tui.cli.main('--db FILE') via `python -c` with the app's clock "
+        how = (f"tmux, dialer_tui.cli.main('--db {given} --rep {rep}') via `python -c` with "
+               "the app's clock "
                "pinned to the bench instant" + (" (nobody callable at the real time)"
                                                  if real_clock else ""))
     bare_argv = [py, "-c", "from textual.app import App\nfrom textual.widgets import Static\n"
