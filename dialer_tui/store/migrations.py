@@ -94,6 +94,14 @@ def _v8_to_v9(conn: Connection) -> None:
                       "(queue_owner, queue_rank, priority DESC, queue_due_at, id)"))
 
 
+def _v9_to_v10(conn: Connection) -> None:
+    """v10: how often each number of a queue page was tried (repo.phone_use_counts) read from
+    an index alone, not from a touch row per touch: 4.0 -> 1.3 ms at 1M touches on SQLite, and
+    the rows are the ones a 10M-touch store no longer keeps in memory."""
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_touch_prospect_phone ON touch "
+                      "(prospect_id, phone_id)"))
+
+
 def search_indexes(conn: Connection) -> bool:
     """PostgreSQL: trigram (GIN) indexes on the name and email keys, which repo.search's
     `LIKE '%text%'` can use (91-108 ms at 100k prospects without). pg_trgm ships with
@@ -131,7 +139,8 @@ def _trgm_schema(conn: Connection) -> str | None:
 # STEPS[n] upgrades a database from version n to n + 1.
 STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4,
                                                   4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7,
-                                                  7: _v7_to_v8, 8: _v8_to_v9}
+                                                  7: _v7_to_v8, 8: _v8_to_v9,
+                                                  9: _v9_to_v10}
 assert max(STEPS) + 1 == models.SCHEMA_VERSION, "every schema version needs an upgrade step"
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Field, SQLModel
 
 from dialer_tui.clock import system_now
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 def utcnow() -> datetime:
@@ -194,6 +194,8 @@ class PhoneNumber(SQLModel, table=True):
 class Touch(SQLModel, table=True):
     __tablename__ = "touch"
     __table_args__ = (Index("ix_touch_prospect_time", "prospect_id", "started_at"),
+                      # A queue page's number rotation from the index alone (schema v10).
+                      Index("ix_touch_prospect_phone", "prospect_id", "phone_id"),
                       Index("ux_touch_client_id", "client_id", unique=True,
                             sqlite_where=text("client_id != ''"),
                             postgresql_where=text("client_id != ''")))
