@@ -114,20 +114,43 @@ _LANE = (
            repo.lease_free(bindparam("at", type_=UTCDateTime()), rep=bindparam("rep")))
     .order_by(col(Prospect.queue_rank), col(Prospect.priority).desc(),
               col(Prospect.queue_due_at), col(Prospect.id))
-    .limit(bindparam("size")))
+    .limit(bindparam("size")).offset(bindparam("skip")))
 
 
-def _lanes_page(session: Session, *, at: datetime, rep: str, size: int, skip: int
-                ) -> list[_Candidate]:
-    """_CANDIDATES' page for `rep` with other reps' callbacks left out, from the two lanes."""
-    rows = []
-    for owner in ("", rep):
-        rows.extend(session.exec(_LANE, params={"owner": owner, "at": at, "rep": rep,
-                                                "size": skip + size}))
-    rows.sort(key=lambda r: (r.queue_rank, -r.priority, r.queue_due_at, r.id))
-    rows = rows[skip:skip + size]
-    dnc = repo.dnc_people(session, prospect_ids=[r.id for r in rows])
-    return [_Candidate(*r[:11], r.id in dnc, *r[11:-1]) for r in rows]
+def _queue_order(row) -> tuple:
+    return (row.queue_rank, -row.priority, row.queue_due_at, row.id)
+
+
+class _Lanes:
+    """_CANDIDATES' pages for a named rep, with other reps' callbacks left out, from the two
+    lanes. Each lane is read from where it stopped (its own offset), and the rows read but not
+    yet handed out wait for the next page: a page costs about its own rows, not every row
+    before it again (an OFFSET over the merged order re-read both lanes from the top)."""
+
+    def __init__(self, session: Session, *, at: datetime, rep: str) -> None:
+        self.session, self.at, self.rep = session, at, rep
+        self.waiting: dict[str, list] = {"": [], rep: []}  # read, in lane order, not handed out
+        self.read = dict.fromkeys(self.waiting, 0)
+        self.ended = dict.fromkeys(self.waiting, False)
+
+    def page(self, size: int) -> list[_Candidate]:
+        for owner, waiting in self.waiting.items():
+            if len(waiting) < size and not self.ended[owner]:
+                want = size - len(waiting)
+                rows = self.session.exec(_LANE, params={
+                    "owner": owner, "at": self.at, "rep": self.rep, "size": want,
+                    "skip": self.read[owner]}).all()
+                self.read[owner] += len(rows)
+                self.ended[owner] = len(rows) < want
+                waiting.extend(rows)
+        # Each lane holds its next `size` rows (or all it has left): the page is among them.
+        merged = sorted((row for rows in self.waiting.values() for row in rows),
+                        key=_queue_order)
+        rows, rest = merged[:size], {row.id for row in merged[size:]}
+        for owner, waiting in self.waiting.items():
+            waiting[:] = [row for row in waiting if row.id in rest]
+        dnc = repo.dnc_people(self.session, prospect_ids=[r.id for r in rows])
+        return [_Candidate(*r[:11], r.id in dnc, *r[11:-1]) for r in rows]
 
 
 def _page_size(limit: int, found: int, scanned: int) -> int:
@@ -199,10 +222,11 @@ def build_queue(session: Session, bundle: Bundle, *, at: datetime, limit: int = 
     scanned = 0
     verdicts = _Verdicts(bundle, at)
     others = rep if bundle.settings.callbacks_mine_only else ""  # _NOT_OTHERS_CALLBACK
+    lanes = _Lanes(session, at=at, rep=others) if others else None
     while len(items) < limit and scanned < max_scan:
         size = min(_page_size(limit, len(items), scanned), max_scan - scanned)
-        if others:
-            page = _lanes_page(session, at=at, rep=others, size=size, skip=scanned)
+        if lanes is not None:
+            page = lanes.page(size)
         else:
             rows = session.exec(_CANDIDATES, params={"at": at, "rep": rep, "size": size,
                                                      "skip": scanned, "others": ""})
