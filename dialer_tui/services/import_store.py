@@ -264,6 +264,19 @@ def _insert(conn: Connection, table: Table, rows: list[dict]) -> None:
     a third to the write time."""
     if not rows:
         return
+    if conn.dialect.name == "postgresql":
+        # COPY, in the batch's transaction: executemany ran the INSERT once per row, and each
+        # ran the change triggers (store/notify.py, FOR EACH STATEMENT) once: 4,600 rows/s at
+        # 100k rows. COPY is one statement for the batch.
+        columns = list(rows[0])
+        names = ", ".join(f'"{c}"' for c in columns)
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            values = itemgetter(*columns)
+            for row in rows:
+                copy.write_row(values(row))
+        return
     compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(rows[0]))
     if keys := compiled.positiontup:  # positional paramstyles (SQLite's qmark) take tuples
         values = itemgetter(*keys)
