@@ -96,7 +96,7 @@ class ImportStore:
         if self.dry_run or self.phone_owner or self.email_owner:
             yield
             return
-        with bulk(self.engine).begin() as conn:
+        with _writing(self.engine) as conn:
             # Checked under the write lock: another import may have filled it meanwhile.
             if conn.execute(select(_P.c.id).limit(1)).first() is None:
                 indexes = [*_P.indexes, *_PH.indexes]
@@ -116,7 +116,7 @@ class ImportStore:
         """The first load's transaction, else a new one (a batch's, or a read)."""
         if self.load_conn is not None:
             return nullcontext(self.load_conn)
-        return bulk(self.engine).begin() if write else self.engine.connect()
+        return _writing(self.engine) if write else self.engine.connect()
 
     def _own(self, e164: str, pid: int) -> bool:
         """Record that the number is on the prospect; False if it already was."""
@@ -256,6 +256,29 @@ class ImportStore:
                 t["custom_fields"]
             t["name_key"] = name_key(t["first_name"], t["last_name"], t["company"])
         return changed
+
+
+BATCH_CACHE_KIB = 65_536
+
+
+@contextmanager
+def _writing(engine: Engine) -> Iterator[Connection]:
+    """A batch's transaction (bulk: no fsync per commit). On SQLite its connection gets a 64 MiB
+    page cache for the batch, and its own back after: a batch inserts 5,000 rows at random
+    places in the name, email and number indexes, which spill out of the default 2 MiB cache
+    (100k rows into a store of 100k prospects, two interleaved pairs at load 3.4-4.6: the
+    inserts 2.95-3.13 s -> 2.0-2.54 s; the whole import moves less than the machine's noise)."""
+    with bulk(engine).connect() as conn:
+        raw = conn.connection.dbapi_connection if conn.dialect.name == "sqlite" else None
+        kept = raw.execute("PRAGMA cache_size").fetchone()[0] if raw is not None else None
+        if raw is not None:
+            raw.execute(f"PRAGMA cache_size = -{BATCH_CACHE_KIB}")
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            if raw is not None:
+                raw.execute(f"PRAGMA cache_size = {int(kept)}")
 
 
 def _insert(conn: Connection, table: Table, rows: list[dict]) -> None:
