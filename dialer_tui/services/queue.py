@@ -403,7 +403,9 @@ def explain(session: Session, bundle: Bundle, *, prospect_id: int, at: datetime,
         local = prospect.queue_due_at.astimezone(verdict.local_time.tzinfo)
         reasons.append(f"not due yet: next {RANK_NAMES.get(prospect.queue_rank, 'touch')} "
                        f"from {local:%a %d %b %H:%M} their time")
-    if prospect.claim_expires_at and prospect.claim_expires_at > at:
+    # A lease is live by the clock that times it (the server's, on PostgreSQL), as a claim
+    # judges it: a laptop running fast must not say a live lease has lapsed.
+    if prospect.claim_expires_at and prospect.claim_expires_at > repo.lease_clock(session, at=at):
         reasons.append(f"claimed by {prospect.claimed_by} until "
                        f"{prospect.claim_expires_at:%H:%M} UTC")
     return Explanation(prospect_id, callable_now, due, reasons, check.next_allowed, verdict,

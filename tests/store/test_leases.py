@@ -165,5 +165,8 @@ def test_leases_are_timed_by_the_database_clock_on_postgresql(any_engine, bundle
         assert a not in [i.prospect_id for i in build_queue(s, bundle, at=fast, rep="bob")]
     expires = _row(e, a).claim_expires_at
     assert timedelta(minutes=9) < expires - server_now < timedelta(minutes=11)
+    with Session(e) as s:  # `why` on a laptop 20 minutes ahead of the server: Ann holds it
+        why = queue.explain(s, bundle, prospect_id=a, at=server_now + timedelta(minutes=20))
+    assert any(r.startswith("claimed by ann until") for r in why.reasons), why.reasons
     logged = _log(e, bundle, a, "email_sent", at=fast, rep="bob")
     assert any("ann holds" in w for w in logged.warnings) and _row(e, a).claimed_by == "ann"
