@@ -90,6 +90,18 @@ def _pg_schema_url() -> tuple[str, str]:
     return f"{PG_URL}{sep}options=-csearch_path%3D{schema}", schema
 
 
+@pytest.fixture
+def pg_db():
+    """A database URL on PostgreSQL only (a schema of its own); skipped without a server."""
+    need("postgres")
+    url, schema = _pg_schema_url()
+    yield url
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def any_db(request, tmp_path: Path):
     """A database URL on each backend; the PostgreSQL run is skipped without a server."""

@@ -14,22 +14,11 @@ from sqlmodel import Session
 from dialer_tui.services.calling import log_outcome
 from dialer_tui.services.queue import build_queue, claim_next
 from dialer_tui.store.engine import POOL_OVERFLOW, POOL_SIZE, make_engine, reader
-from tests.conftest import PG_URL, _pg_schema_url, need
+from tests.conftest import PG_URL
 
 from .conftest import add_prospect
 
 AT = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def pg_db():
-    need("postgres")
-    url, schema = _pg_schema_url()
-    yield url
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def _backends(name: str) -> int:

@@ -10,7 +10,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlmodel import Session
 
 from dialer_tui.services.calling import log_outcome
@@ -18,23 +18,11 @@ from dialer_tui.services.importer import BATCH_ROWS, import_csv
 from dialer_tui.store import notify
 from dialer_tui.store.engine import make_engine
 from dialer_tui.store.repo import renew_lease
-from tests.conftest import PG_URL, _pg_schema_url, need
 from tests.reliability.conftest import prospect_rows, write_csv
 
 from .conftest import add_prospect
 
 AT = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def pg_db():
-    need("postgres")
-    url, schema = _pg_schema_url()
-    yield url
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 class Heard:

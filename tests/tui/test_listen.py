@@ -17,33 +17,22 @@ from sqlmodel import Session
 from dialer_tui.services import queue_window
 from dialer_tui.services.calling import log_outcome
 from dialer_tui.store.engine import make_engine
-from tests.conftest import PG_URL, _pg_schema_url, need
+from tests.conftest import PG_URL
 
 from .conftest import PINNED, _import, make_app, many_rows, settle, write_csv
 
 
 @pytest.fixture
-def pg_url():
-    need("postgres")
-    url, schema = _pg_schema_url()
-    yield url
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
-
-@pytest.fixture
-def pg_engine(pg_url, tmp_path):
-    eng = make_engine(pg_url)
+def pg_engine(pg_db, tmp_path):
+    eng = make_engine(pg_db)
     _import(eng, write_csv(tmp_path / "many.csv", many_rows(16)))
     yield eng
     eng.dispose()
 
 
 @pytest.fixture
-def other_rep(pg_url):
-    eng = make_engine(pg_url)
+def other_rep(pg_db):
+    eng = make_engine(pg_db)
     yield eng
     eng.dispose()
 
