@@ -22,6 +22,9 @@ from tests.reliability.conftest import prospect_rows, write_csv
 
 from .conftest import add_prospect
 
+# A listener thread, and waits for what it hears: nothing here reads the wall clock.
+pytestmark = pytest.mark.timed_waits
+
 AT = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)
 
 
