@@ -120,6 +120,7 @@ class CockpitScreen(FirstFrameScreen):
         self.lease = LeaseKeeper(self)
         self.dialer = Dialer(self)
         self._last_highlight: int | None = None
+        self._had_prospect: bool | None = None  # what check_action last said the keys need
         self.when_painted(app.started)
         # The breakpoint class Textual would add at the first resize, already here: adding it
         # then restyles every widget once more before the first frame.
@@ -217,7 +218,12 @@ class CockpitScreen(FirstFrameScreen):
             # (a prospect opened from search is not leased: it may not be due, and it is
             # never moved away from under the rep)
             self.lease.on_screen(pid if item is not None else None)
-        self.refresh_bindings()
+        if (pid is not None) != self._had_prospect:
+            # Only when check_action's answer changes: each refresh_bindings has the Footer
+            # recompose its keys (mount, style, lay out the screen again), which was most of
+            # the frame after every outcome key though the same keys stayed enabled.
+            self._had_prospect = pid is not None
+            self.refresh_bindings()
         if pid is None:
             self.query_one(DossierPane).clear_view(Text(""))
             self.query_one(ScriptPane).clear_view()

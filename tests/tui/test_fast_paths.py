@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from dialer_tui.screens.cockpit_messages import ChangesSeen
 from dialer_tui.services import queue_window
+from dialer_tui.store.engine import make_engine
 from dialer_tui.store.models import Touch
 from dialer_tui.widgets.dossier import HISTORY_SHOWN, DossierPane
 from dialer_tui.widgets.queue_list import QueueList
@@ -99,3 +100,27 @@ async def test_the_next_prospect_is_read_before_the_key(many_engine, bundle):
         await settle(pilot, app)
         assert pane.view is read_ahead  # shown as read ahead, not read again after the key
         assert "P01 Tester" in screen_text(app)
+
+
+async def test_the_footer_is_not_rebuilt_by_an_outcome_but_follows_whether_anyone_is_shown(
+        tmp_path, bundle):
+    """Rebuilding the footer's keys after every outcome (mount, style, a second layout) was
+    the largest cost of the frame after the key; the keys still grey out while nobody is
+    shown, and light up once somebody is."""
+    eng = make_engine(tmp_path / "two.db")
+    app = make_app(eng, bundle)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot, app)
+        assert app.screen.state.current_id is None
+        assert any(k.has_class("-disabled") for k in app.screen.query("FooterKey"))  # nobody to log
+        _import(eng, write_csv(tmp_path / "two.csv", many_rows(3)))
+        await pilot.press("r")
+        await settle(pilot, app)
+        assert app.screen.state.current_id is not None
+        keys = list(app.screen.query("FooterKey"))
+        assert keys and not any(k.has_class("-disabled") for k in keys)
+        await pilot.press("5")
+        await settle(pilot, app)
+        assert app.screen.state.current_id is not None
+        assert list(app.screen.query("FooterKey")) == keys  # the same widgets, not new ones
+    eng.dispose()
