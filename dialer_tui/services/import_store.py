@@ -13,6 +13,7 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from dialer_tui.services.csv_headers import RowValues, name_key
+from dialer_tui.store import name_search
 from dialer_tui.store.engine import bulk
 from dialer_tui.store.models import RANK_NEW, STATUS_NEW, PhoneNumber, Prospect
 
@@ -195,6 +196,9 @@ class ImportStore:
                 p["id"] = real_id
             for ph in phones:
                 ph["prospect_id"] = self.real.get(ph["prospect_id"], ph["prospect_id"])
+            # SQLite's name search index: written per batch, not per row (name_search).
+            merged = [self.real.get(t["id"], t["id"]) for t in updated]
+            name_search.before_batch(conn, updated_ids=merged)
             _insert(conn, _P, new)
             _insert(conn, _PH, phones)
             if updated:
@@ -203,6 +207,7 @@ class ImportStore:
                                  "version": _P.c.version + 1}))  # (models._VERSION)
                 conn.execute(stmt, [{"b_id": self.real.get(t["id"], t["id"]),
                                      **{f"b_{c}": t[c] for c in _UPDATE_COLS}} for t in updated])
+            name_search.after_batch(conn, ids=[*(p["id"] for p in new), *merged])
 
     @staticmethod
     def _ids(conn: Connection, n: int) -> Iterator[int]:

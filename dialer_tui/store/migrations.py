@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
-from dialer_tui.store import models
+from dialer_tui.store import models, name_search
 from dialer_tui.store.locks import MIGRATE, pg_lock
 
 
@@ -102,6 +102,12 @@ def _v9_to_v10(conn: Connection) -> None:
                       "(prospect_id, phone_id)"))
 
 
+def _v10_to_v11(conn: Connection) -> None:
+    """v11: on SQLite, a trigram index for name and email lookup (store/name_search.py): a
+    `LIKE '%text%'` scanned the name and email indexes, 147-229 ms at 1M prospects."""
+    name_search.create(conn)
+
+
 def search_indexes(conn: Connection) -> bool:
     """PostgreSQL: trigram (GIN) indexes on the name and email keys, which repo.search's
     `LIKE '%text%'` can use (91-108 ms at 100k prospects without). pg_trgm ships with
@@ -140,7 +146,7 @@ def _trgm_schema(conn: Connection) -> str | None:
 STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4,
                                                   4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7,
                                                   7: _v7_to_v8, 8: _v8_to_v9,
-                                                  9: _v9_to_v10}
+                                                  9: _v9_to_v10, 10: _v10_to_v11}
 assert max(STEPS) + 1 == models.SCHEMA_VERSION, "every schema version needs an upgrade step"
 
 
@@ -179,6 +185,7 @@ def upgrade(engine: Engine) -> int:
             if version is None:
                 SQLModel.metadata.create_all(conn)
                 search_indexes(conn)
+                name_search.create(conn)
                 conn.execute(text("INSERT INTO schema_version (id, version) VALUES (1, :v)"),
                              {"v": models.SCHEMA_VERSION})
                 return found

@@ -17,7 +17,7 @@ from sqlmodel import Field, SQLModel
 
 from dialer_tui.clock import system_now
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 
 def utcnow() -> datetime:

@@ -7,17 +7,31 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Iterable, NamedTuple, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
-from sqlalchemy import Boolean, Integer, and_, any_, bindparam, exists, func, or_, union, update
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    or_,
+    table,
+    union,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlmodel import Session, col, select
 
 from dialer_tui.channels import CALL_CHANNELS  # the touches that count against an attempt cap
+from dialer_tui.store import name_search
 from dialer_tui.store.models import (
     FU_CALLBACK,
     FU_OPEN,
@@ -218,15 +232,27 @@ def search(session: Session, *, text: str, e164: str | None = None, limit: int =
     # (a full table scan, ~30-90 ms at 100k prospects, that cannot match a phone number anyway).
     if needle and len(found) < limit and not (e164 and found):
         like = f"%{_escape_like(needle)}%"
-        # Two scans of the narrow name and email indexes (SQLite reads them as covering
-        # indexes) instead of one of the wide prospect rows: 13 ms instead of 22 ms at 100k.
-        matching = union(
-            select(Prospect.id).where(col(Prospect.name_key).like(like, escape="\\")),
-            select(Prospect.id).where(col(Prospect.email_key).like(like, escape="\\")))
-        query = (select(Prospect).where(col(Prospect.id).in_(matching))
-                 # `|| ''`: sort the few matches; ordering by the bare column makes SQLite
-                 # walk the name_key index and fetch every row (113 ms vs 21 ms at 100k).
-                 .order_by(col(Prospect.name_key).concat("")).limit(limit))
+        name_like = col(Prospect.name_key).like(like, escape="\\")
+        email_like = col(Prospect.email_key).like(like, escape="\\")
+        if name_search.usable(session.connection(), needle):
+            # SQLite's trigram index (schema v11) finds the candidates: 117-233 ms -> 6-15 ms
+            # at 1M prospects. It finds more than LIKE does (the trigrams in any order, and
+            # non-ASCII case folded), so the LIKE still decides.
+            indexed: Any = (select(literal_column("rowid")).select_from(table(name_search.TABLE))
+                            .where(literal_column(name_search.TABLE)
+                                   .op("MATCH")(name_search.query(needle))))
+            query = select(Prospect).where(col(Prospect.id).in_(indexed),
+                                           or_(name_like, email_like))
+        else:
+            # Two scans of the narrow name and email indexes (SQLite reads them as covering
+            # indexes) instead of one of the wide prospect rows: 13 ms instead of 22 ms at 100k.
+            matching = union(select(Prospect.id).where(name_like),
+                             select(Prospect.id).where(email_like))
+            query = select(Prospect).where(col(Prospect.id).in_(matching))
+        # `|| ''`: sort the few matches; ordering by the bare column makes SQLite walk the
+        # name_key index and fetch every row (113 ms vs 21 ms at 100k). The id settles equal
+        # keys, so both ways answer in one order.
+        query = query.order_by(col(Prospect.name_key).concat(""), col(Prospect.id)).limit(limit)
         for p in session.exec(query):
             found.setdefault(p.id, p)  # type: ignore[arg-type]
     digits = re.sub(r"\D", "", text)

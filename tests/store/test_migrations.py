@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
 from sqlalchemy import inspect, text
 from sqlmodel import Session
 
+from dialer_tui.store import name_search, repo
 from dialer_tui.store.engine import make_engine
 from dialer_tui.store.migrations import current_version
 from dialer_tui.store.models import SCHEMA_VERSION, Prospect
@@ -88,4 +90,40 @@ def test_a_v6_database_gets_line_consent_and_registry_lists_and_keeps_its_rows(a
         s.expire_all()
         assert (s.get(Prospect, ids[0]).line, s.get(Prospect, ids[0]).consent_date) == (
             "consumer", AT.date())
+    engine.dispose()
+
+
+def test_a_v10_database_gets_the_trigram_name_index_filled_from_its_prospects(any_db):
+    """v11 on SQLite: the FTS5 index of store/name_search.py, filled from the rows already
+    there, with the triggers that keep it in step after; on PostgreSQL (pg_trgm since v6) the
+    step has nothing to do."""
+    engine = make_engine(any_db)
+    ids = [add_prospect(engine, first=name, at=AT, numbers=[(f"+1212555{3000 + i}", "office")])
+           for i, name in enumerate(("Magdalena", "Marta", "Tim"))]
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite and not name_search.trigram_available():
+        pytest.skip("this SQLite has no FTS5 trigram tokenizer")
+    with engine.begin() as conn:
+        if sqlite:  # the v10 shape
+            for trigger in ("ai", "ad", "au"):
+                conn.execute(text(f"DROP TRIGGER {name_search.TABLE}_{trigger}"))
+            conn.execute(text(f"DROP TABLE {name_search.TABLE}"))
+        conn.execute(text("UPDATE schema_version SET version = 10"))
+    engine.dispose()
+
+    engine = make_engine(any_db)
+    with engine.connect() as conn:
+        assert current_version(conn) == SCHEMA_VERSION
+        assert name_search.exists(conn) if sqlite else True
+    with Session(engine) as s:
+        assert name_search.usable(s.connection(), "magda") == sqlite
+        assert [p.id for p in repo.search(s, text="AGDAL")] == ids[:1]
+        s.add(Prospect(first_name="Magnus", name_key="magnus test acme", created_at=AT,
+                       updated_at=AT, queue_due_at=AT))
+        s.commit()
+        assert [p.first_name for p in repo.search(s, text="mag")] == ["Magdalena", "Magnus"]
+    if sqlite:
+        with engine.begin() as conn:  # FTS5's own check of the index against the rows
+            conn.execute(text(f"INSERT INTO {name_search.TABLE} ({name_search.TABLE}, rank) "
+                              "VALUES ('integrity-check', 1)"))
     engine.dispose()

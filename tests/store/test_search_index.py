@@ -37,7 +37,7 @@ def _plans_of_search(engine, needle: str) -> tuple[list, str]:
 
 def test_name_search_uses_trigram_indexes(any_db):
     if "://" not in any_db:
-        pytest.skip("PostgreSQL's indexes (SQLite scans its narrow name index)")
+        pytest.skip("PostgreSQL's indexes (SQLite's: test_search_trigram.py)")
     engine = make_engine(any_db)
     add_prospect(engine, first="Magdalena", company="Marathon Holdings", at=AT,
                  numbers=[("+12125550101", "office")])
