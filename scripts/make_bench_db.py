@@ -210,6 +210,7 @@ def build(path: Path, *, scale: float = 1.0, seed: int = 42, log=None) -> dict:
     from dialer_tui.services.bundle import load_bundle
     from dialer_tui.services.csv_headers import name_key
     from dialer_tui.store import models as m
+    from dialer_tui.store import name_search
     from dialer_tui.store.engine import make_engine
 
     log = log or (lambda msg: None)
@@ -226,6 +227,12 @@ def build(path: Path, *, scale: float = 1.0, seed: int = 42, log=None) -> dict:
                                        " AND sql IS NOT NULL").all()
         for name, _ in indexes:
             conn.exec_driver_sql(f'DROP INDEX "{name}"')
+        # The name search index (schema v11) likewise: its triggers would index row by row.
+        name_index = name_search.exists(conn)
+        if name_index:
+            for suffix in ("ai", "ad", "au"):
+                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name_search.TABLE}_{suffix}")
+            conn.exec_driver_sql(f"DROP TABLE {name_search.TABLE}")
 
     @event.listens_for(engine, "connect")
     def _fast(dbapi_connection, _record):  # a throwaway build: no fsync until the end
@@ -478,6 +485,8 @@ def build(path: Path, *, scale: float = 1.0, seed: int = 42, log=None) -> dict:
     with engine.begin() as conn:
         for _, sql in indexes:
             conn.exec_driver_sql(sql)
+        if name_index:
+            name_search.create(conn)  # the table, filled in one pass, and its triggers
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
