@@ -50,7 +50,19 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Interval, and_, case, cast, func, literal, or_, select, true
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Interval,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
@@ -354,7 +366,8 @@ def _streamed_dials(conn, is_dial) -> Iterator[tuple[tzinfo, int | str, int, int
     dials: Counter = Counter()
     connects: Counter = Counter()
     key = func.coalesce(T.c.phone_id, -T.c.prospect_id)
-    stmt = (select(key, _quarter_bucket(False, T.c.started_at), T.c.connected)
+    # connected as a plain integer: the Boolean type's result processor on 800k rows costs
+    stmt = (select(key, _quarter_bucket(False, T.c.started_at), cast(T.c.connected, Integer))
             .where(is_dial).execution_options(yield_per=5000))
     for part in conn.execute(stmt).partitions():
         dials.update((zone(k, UTC), q) for k, q, _ in part)
