@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, insert
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dialer_tui.domain.phones import PhoneError, parse_phone
 from dialer_tui.errors import InputError as UsageError
@@ -157,7 +157,7 @@ def _replace_copies(s: Session, numbers: list[str], source: str, downloaded: dat
     for n in numbers:
         by_list.setdefault(list_name(source, n), set()).add(n)
     held = {x.source: x for x in s.exec(
-        select(DncList).where(DncList.source.in_(list(by_list))))}  # type: ignore[attr-defined]
+        select(DncList).where(col(DncList.source).in_(list(by_list))))}
     newer = sorted(name for name, x in held.items() if x.downloaded > downloaded)
     if newer:
         raise UsageError(f"dnc import: {newer[0]!r} already holds a copy downloaded on "
