@@ -22,7 +22,8 @@ def written(draw) -> str:
     prefix = draw(st.sampled_from(["", "+1", "1", "+", "01", "+11", "001", "+44"]))
     area = "".join(draw(DIGITS) for _ in range(draw(st.sampled_from([3, 3, 3, 2, 4]))))
     if draw(st.booleans()):
-        opening, closing = draw(st.sampled_from(["(", "", "(("])), draw(st.sampled_from([")", "", "))"]))
+        opening = draw(st.sampled_from(["(", "", "(("]))
+        closing = draw(st.sampled_from([")", "", "))"]))
         area = opening + area + closing
     exchange = "".join(draw(DIGITS) for _ in range(3))
     line = "".join(draw(DIGITS) for _ in range(draw(st.sampled_from([4, 4, 4, 3, 5]))))
