@@ -284,7 +284,8 @@ class RowReader:
                 cells[i], changed = clean(value)
                 if changed:
                     notes.append(f"control characters removed from {self.headers[i]!r}")
-        if (big := next((i for i, c in enumerate(cells) if len(c) > MAX_CELL), None)) is not None:
+        if max(map(len, cells), default=0) > MAX_CELL:  # (a generator here: 4% of a read)
+            big = next(i for i, c in enumerate(cells) if len(c) > MAX_CELL)
             return RowValues({}, [], "", {}, [], [("", f"the {self.headers[big]!r} cell is "
                                                        f"over {MAX_CELL // 1024} KiB")])
         if not any(cells):
@@ -368,7 +369,8 @@ class RowReader:
                     phones.append({"e164": parsed[0], "extension": parsed[1], "raw": raw,
                                    "kind": this_kind, "valid": True, "number_type": parsed[2],
                                    "time_zones": parsed[3], "note": ""})
-        if phones and (ext := re.sub(r"\D", "", _value(cells, hmap.fields.get("extension", ())))):
+        if phones and (ext := _value(cells, hmap.fields.get("extension", ()))) and \
+                (ext := re.sub(r"\D", "", ext)):
             if target := next((p for p in phones if not p["extension"]), None):
                 target["extension"] = ext
         if phones and (note := _value(cells, hmap.fields.get("phone_notes", ()))):
