@@ -76,3 +76,49 @@ def test_a_failed_batch_leaves_whole_batches_only(any_db, tmp_path, monkeypatch)
         assert (_count(engine, Prospect), _count(engine, PhoneNumber)) == (121, 242)
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("first_load", [False, True])
+def test_rows_merge_into_what_the_batch_before_wrote(any_db, tmp_path, monkeypatch, first_load):
+    """Each batch merges into prospects the batch before it created or filled in (into the
+    first load's one transaction, or batch by batch into a store that had a prospect): the
+    merge reads what that batch wrote, never the row as it was, and loses nothing."""
+    monkeypatch.setattr(importer, "BATCH_ROWS", 10)
+    monkeypatch.setattr(importer, "FIRST_LOAD_MIN_ROWS", 20 if first_load else 10**9)
+    engine = make_engine(any_db)
+    try:
+        if not first_load:  # a stored prospect that two batches in a row fill in
+            seed = tmp_path / "seed.csv"
+            seed.write_text("First Name,Last Name,Phone\nSam,Stored,(212) 555-0999\n")
+            import_csv(engine, seed, region="US", now=NOW)
+        lines = ["First Name,Last Name,Title,Phone,Mobile,Email"]
+        for b in range(4):
+            if not first_load:
+                title, email = {0: ("", "s@example.com"), 1: ("CFO", "")}.get(b, ("", ""))
+                lines.append(f"Sam,Stored,{title},(212) 555-0999,,{email}")
+            for i in range(9):  # new in batch b; batch b + 1 adds their mobiles by email
+                n = b * 9 + i
+                lines.append(f"P{n},Last,,(212) 555-{n:04d},,p{n}@example.com")
+                if b:
+                    m = (b - 1) * 9 + i
+                    lines.append(f"P{m},Last,Owner,,(646) 555-{m:04d},p{m}@example.com")
+        src = tmp_path / "chain.csv"
+        src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        result = import_csv(engine, src, region="US", now=NOW)
+        assert result.summary() == {"imported": 36, "merged": 27 + (0 if first_load else 4),
+                                    "rejected": 0}
+        with Session(engine) as s:
+            people = {p.first_name: p for p in s.exec(select(Prospect))}
+            phones: dict[int, list[str]] = {}
+            for ph in s.exec(select(PhoneNumber)):
+                phones.setdefault(ph.prospect_id, []).append(ph.e164)
+        assert len(people) == 36 + (0 if first_load else 1)
+        for m in range(27):
+            p = people[f"P{m}"]
+            assert p.title == "Owner" and sorted(phones[p.id]) == [
+                f"+1212555{m:04d}", f"+1646555{m:04d}"], m
+        if not first_load:
+            sam = people["Sam"]
+            assert (sam.email, sam.title) == ("s@example.com", "CFO")
+    finally:
+        engine.dispose()
