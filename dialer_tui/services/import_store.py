@@ -47,8 +47,12 @@ def _same_person(target: dict, fields: dict) -> bool:
 class ImportStore:
     """The dedupe maps and the batch writes.
 
-    The maps (E.164 -> prospect, email -> prospect) are loaded once: a dict lookup per row, not a
-    query. A batch is matched first, then written in one transaction. New prospects get
+    The maps (E.164 -> prospect, email -> prospect) hold what the import has met so far: before
+    a batch is matched, the stored owners of its numbers and emails not met before are read in
+    a few indexed queries (_learn), so matching is then a dict lookup per row. The whole store's
+    numbers and emails were read up front before: 100k rows into 1M prospects took 12.9 s with
+    a peak of 803 MB, now 6.9 s and 354 MB (one pair); the import grew with the store, not the
+    file. A batch is matched first, then written in one transaction. New prospects get
     provisional negative ids, swapped for real ones inside that transaction (`real`), so that
     matching needs no database round trip. A dry run keeps what it would have written in
     `virtual` (compact _KEEP tuples) for later rows to merge into.
@@ -79,12 +83,10 @@ class ImportStore:
         self.real: dict[int, int] = {}
         self.last_id = 0
         self.load_conn: Connection | None = None  # the one transaction of a first load
+        self.met_numbers: set[str] = set()  # asked of the store already (_learn)
+        self.met_emails: set[str] = set()
         with engine.connect() as conn:
-            for e164, pid in conn.execute(select(_PH.c.e164, _PH.c.prospect_id)):
-                self._own(e164, pid)
-            for key, pid in conn.execute(select(_P.c.email_key, _P.c.id)
-                                         .where(_P.c.email_key != "")):
-                self.email_owner.setdefault(key, pid)
+            self.store_empty = conn.execute(select(_P.c.id).limit(1)).first() is None
 
     @contextmanager
     def first_load(self) -> Iterator[None]:
@@ -95,7 +97,7 @@ class ImportStore:
         faster. Nobody has anything to call from an empty store, so holding its write lock for
         the few seconds costs no one; and an interrupted load leaves it empty and fully indexed
         (the DDL rolls back with the rows)."""
-        if self.dry_run or self.phone_owner or self.email_owner:
+        if self.dry_run or not self.store_empty:
             yield
             return
         with _writing(self.engine) as conn:
@@ -140,12 +142,29 @@ class ImportStore:
         return () if owner is None else self.shared.get(e164) or (owner,)
 
     def write(self, rows: list[RowValues]) -> None:
+        self._learn(rows)
         new, updated, phones = self._plan(rows, self._targets(rows))
         if self.dry_run:
             self.virtual.update((i, tuple(p[k] for k in _KEEP))
                                 for i, p in (*new.items(), *updated.items()))
         else:
             self._commit(list(new.values()), phones, list(updated.values()))
+
+    def _learn(self, rows: list[RowValues]) -> None:
+        """The stored owners of the batch's numbers and emails that no earlier batch had, into
+        the maps before the batch's own rows (so a stored prospect is found first, as it was
+        there first), in the order the store has them."""
+        numbers = {ph["e164"] for row in rows for ph in row.phones} - self.met_numbers
+        emails = {row.email_key for row in rows if row.email_key} - self.met_emails
+        self.met_numbers |= numbers
+        self.met_emails |= emails
+        if self.store_empty and self.load_conn is not None:
+            return  # a first load: nothing stored but what this import wrote
+        with self._connection(write=False) as conn:
+            for e164, pid in _holders(conn, "phone_number", "e164", "prospect_id", numbers):
+                self._own(e164, pid)
+            for key, pid in _holders(conn, "prospect", "email_key", "id", emails):
+                self.email_owner.setdefault(key, pid)
 
     def _targets(self, rows: list[RowValues]) -> dict[int, dict]:
         """Copies of the prospects this batch may merge into (stored ones in a query per 500)."""
@@ -266,6 +285,20 @@ class ImportStore:
                 t["custom_fields"]
             t["name_key"] = name_key(t["first_name"], t["last_name"], t["company"])
         return changed
+
+
+def _holders(conn: Connection, table: str, key: str, owner: str, values: set[str]):
+    """(key, owner) of the rows whose `key` is one of `values`, in id order: one statement and
+    one parameter for the batch's thousands of values (an IN list through SQLAlchemy cost
+    ~50 ms a batch to compile and bind, more than the lookups). The names are ours, never data."""
+    if not values:
+        return ()
+    if conn.dialect.name == "postgresql":
+        where, param = f"{key} = ANY(%s)", sorted(values)
+    else:
+        where, param = f"{key} IN (SELECT value FROM json_each(?))", json.dumps(sorted(values))
+    return conn.exec_driver_sql(
+        f"SELECT {key}, {owner} FROM {table} WHERE {where} ORDER BY id", (param,))
 
 
 def _undeclared_indexes(conn: Connection) -> list[tuple[str, str]]:

@@ -463,3 +463,34 @@ def test_excel_variants(engine, tmp_path):
     assert (people["Ana"].last_name, people["Ana"].company, people["Ana"].custom_fields) == (
         "Ruiz", "Olé SL", "{}")
     assert numbers(engine)[people["Zoë"].id] == [("+442079460125", "", "office")]
+
+
+def test_later_batches_find_stored_prospects(any_engine, tmp_path, monkeypatch):
+    """The stored owners of a number or an email are looked up in the batch that first meets
+    them (not read up front): a later batch still merges into the right stored prospect, a
+    shared switchboard still keeps people apart, and a number met twice is asked once."""
+    engine = any_engine
+    stored = tmp_path / "stored.csv"
+    stored.write_text("First Name,Last Name,Company,Phone,Email\n"
+                      "Ann,Lee,Acme,212-555-0180,\n"
+                      "Bob,Ray,Acme,212-555-0180,\n"
+                      "Cat,Kim,Bolt,212-555-0183,cat@kim.example\n", encoding="utf-8")
+    assert import_csv(engine, stored).summary() == {"imported": 3, "merged": 0, "rejected": 0}
+    monkeypatch.setattr(importer, "BATCH_ROWS", 2)
+    src = tmp_path / "later.csv"
+    src.write_text("First Name,Last Name,Company,Phone,Email,City\n"
+                   "Dan,Orr,Crux,212-555-0184,,\n"
+                   "Eve,Park,Crux,212-555-0185,,\n"
+                   "Fay,Moss,Dune,212-555-0186,,\n"
+                   "Cat,Kim,,,CAT@kim.example,Boston\n"  # batch 2: by the stored email
+                   "B.,Ray,,212 555 0180,,Denver\n"  # batch 3: the switchboard, Bob not Ann
+                   "Gus,Hale,Acme,(212) 555-0180,,\n"  # batch 3: someone new there
+                   "Ann,Lee,,212.555.0180,,Austin\n",  # batch 4: the switchboard again
+                   encoding="utf-8")
+    result = import_csv(engine, src)
+    assert result.summary() == {"imported": 4, "merged": 3, "rejected": 0}
+    people = by_first(engine)
+    assert (people["Cat"].city, people["Bob"].city, people["Ann"].city) == (
+        "Boston", "Denver", "Austin")
+    assert len(people) == 7
+    assert numbers(engine)[people["Gus"].id] == [("+12125550180", "", "office")]
