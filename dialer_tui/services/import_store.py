@@ -52,7 +52,8 @@ class ImportStore:
     a few indexed queries (_learn), so matching is then a dict lookup per row. The whole store's
     numbers and emails were read up front before: 100k rows into 1M prospects took 12.9 s with
     a peak of 803 MB, now 6.9 s and 354 MB (one pair); the import grew with the store, not the
-    file. A batch is matched first, then written in one transaction. New prospects get
+    file. (PostgreSQL at 100k prospects pays ~0.6 s more this way, ~45 ms of lookups a batch
+    against one read of the store: kept for the one path.) A batch is matched first, then written in one transaction. New prospects get
     provisional negative ids, swapped for real ones inside that transaction (`real`), so that
     matching needs no database round trip. A dry run keeps what it would have written in
     `virtual` (compact _KEEP tuples) for later rows to merge into.
@@ -287,18 +288,29 @@ class ImportStore:
         return changed
 
 
-def _holders(conn: Connection, table: str, key: str, owner: str, values: set[str]):
-    """(key, owner) of the rows whose `key` is one of `values`, in id order: one statement and
-    one parameter for the batch's thousands of values (an IN list through SQLAlchemy cost
-    ~50 ms a batch to compile and bind, more than the lookups). The names are ours, never data."""
-    if not values:
-        return ()
-    if conn.dialect.name == "postgresql":
-        where, param = f"{key} = ANY(%s)", sorted(values)
-    else:
-        where, param = f"{key} IN (SELECT value FROM json_each(?))", json.dumps(sorted(values))
-    return conn.exec_driver_sql(
-        f"SELECT {key}, {owner} FROM {table} WHERE {where} ORDER BY id", (param,))
+def _holders(conn: Connection, table: str, key: str, owner: str, values: set[str]
+             ) -> Iterator[tuple[str, int]]:
+    """(key, owner) of the rows whose `key` is one of `values`, in id order (an IN list through
+    SQLAlchemy cost ~50 ms a batch to compile and bind, more than the lookups). The table and
+    column names are ours, never data.
+
+    SQLite: one statement, the batch's values as one JSON parameter (6,000 numbers: ~15 ms).
+    PostgreSQL: an array per 500 values, which it looks up in the index; given all 6,000 at
+    once it scans the table in parallel, 34 ms for the numbers and 47 ms for the emails against
+    23 and 22 ms in runs of 500, at 100k prospects."""
+    ordered = sorted(values)
+    if conn.dialect.name != "postgresql":
+        if ordered:
+            yield from conn.exec_driver_sql(
+                f"SELECT {key}, {owner} FROM {table} WHERE {key} IN "
+                "(SELECT value FROM json_each(?)) ORDER BY id", (json.dumps(ordered),))
+        return
+    found: list[tuple[int, str, int]] = []
+    for i in range(0, len(ordered), 500):
+        found.extend(conn.exec_driver_sql(
+            f"SELECT id, {key}, {owner} FROM {table} WHERE {key} = ANY(%s)", (ordered[i:i + 500],)))
+    for _, value, holder in sorted(found):  # in id order across the runs, as on SQLite
+        yield value, holder
 
 
 def _undeclared_indexes(conn: Connection) -> list[tuple[str, str]]:
