@@ -214,9 +214,9 @@ def import_csv(engine: Engine, path: Path, *, region: str = "US", dry_run: bool 
     # An exact count for the progress bar; a malformed record fails here, before any write.
     total = sum(1 for _ in _records(path, text, delim)) - 1 - skip
     dirty = has_controls(text)
-    # Two imports at once would each load the dedupe maps before the other wrote a row, and
-    # both insert every row (issue 18, finding 6): one import at a time per store, from loading
-    # the maps to the last batch. A dry run writes nothing and does not wait.
+    # Two imports at once would each look up who holds a row's number before the other wrote
+    # it, and both insert every row (issue 18, finding 6): one import at a time per store, from
+    # the first lookup to the last batch. A dry run writes nothing and does not wait.
     with nullcontext() if dry_run else locks.held(engine, locks.IMPORT):
         store = ImportStore(engine, result, now, dry_run, named=reader.named)
         with paused_gc(), store.first_load() if total >= FIRST_LOAD_MIN_ROWS else nullcontext():
