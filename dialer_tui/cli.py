@@ -4,7 +4,12 @@ The contract scripts rely on is docs/product-rules.md, *Command line*. Exit code
 input or config, 1 other.
 
 Heavy modules are imported inside the commands so that `dialer-tui lookup` does not pay for
-Textual, and the cockpit does not pay for the importer."""
+Textual, and the cockpit does not pay for the importer.
+
+Here: the parser, main(), the helpers every command shares, and the cockpit's own commands (ui,
+the default, and demo). The other commands are in cli_calling.py (queue, next, why, log,
+history, lookup) and cli_data.py (import, export, dnc, stats, check), imported only when one of
+them runs; the values they take are read by cli_values.py."""
 
 from __future__ import annotations
 
@@ -13,7 +18,6 @@ import contextlib
 import json
 import os
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
@@ -23,7 +27,6 @@ EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 from dialer_tui.cli_values import (  # noqa: E402
     PROSPECT_ID,
     bounded,
-    column_map,
     parse_instant,
     where,
 )
@@ -141,291 +144,19 @@ def _run_app(app) -> int:
     return app.return_code or EXIT_OK
 
 
-def cmd_import(args) -> int:
-    from dialer_tui.services.header_map import vocabulary
-    from dialer_tui.services.importer import import_csv
-
-    mapping, vocab = column_map(args.map), vocabulary(_cfg(args))
-    engine = _engine(args)
-    progress = None
-    if sys.stderr.isatty() and not args.json:
-        def progress(done: int, total: int) -> None:
-            sys.stderr.write(f"\rimporting {done:,}/{total:,} rows")
-            sys.stderr.flush()
-    result = import_csv(engine, Path(args.csv), region=args.region.upper(), dry_run=args.dry_run,
-                        rejects_path=Path(args.rejects) if args.rejects else None,
-                        progress=progress, source=Path(args.csv).name,
-                        now=parse_instant(args.at), column_map=mapping, vocab=vocab)
-    if progress:
-        sys.stderr.write("\n")
-    if args.json:
-        _json(result.report())
-    else:
-        _out(f"{'would import' if args.dry_run else 'imported'} {result.imported}, "
-             f"merged {result.merged}, rejected {result.rejected}")
-        _out("columns:")
-        for line in result.mapping_lines():
-            _out(line)
-        for w in result.warnings[:20]:
-            _out(f"  warning: {w}")
-        if len(result.warnings) > 20:
-            _out(f"  ... and {len(result.warnings) - 20} more warnings")
-        for r in result.rejects[:20]:
-            _out(f"  rejected row {r.row}: {r.reason}")
-    return EXIT_OK
-
-
-def cmd_export(args) -> int:
-    path = Path(args.path)
-    # Who opens the file first: a CRM's importer wants E.164 numbers bare, a spreadsheet needs
-    # them prefixed (services/exporter.py). crm-calls is for a CRM; the others for either.
-    fmt = args.fmt or ("crm" if args.what == "crm-calls" else "spreadsheet")
-    if args.fmt and args.what == "callbacks":
-        raise UsageError("export callbacks: --for applies to the prospects, touches and "
-                         "crm-calls CSVs")
-    cfg = _cfg(args)  # a mistyped --config is an error here too, not silently the defaults
-    engine = _engine(args)
-    if args.what == "prospects":
-        from dialer_tui.services.exporter import export_prospects
-        n = export_prospects(engine, path, fmt)
-    elif args.what == "touches":
-        from dialer_tui.services.exporter import export_touches
-        n = export_touches(engine, path, fmt)
-    elif args.what == "crm-calls":  # touches shaped like a HubSpot calls import
-        from dialer_tui.services.bundle import load_dispositions
-        from dialer_tui.services.crm_export import export_crm_calls
-        # the user's outcomes and their `crm:` words, not only the shipped ones
-        n = export_crm_calls(engine, path, load_dispositions(cfg), fmt=fmt)
-    else:
-        from dialer_tui.services.calendar import export_callbacks
-        n = export_callbacks(engine, path, _bundle(args), now=parse_instant(args.at))
-    _out(f"wrote {n} {args.what} to {path}")
-    return EXIT_OK
-
-
-def cmd_queue(args) -> int:
-    from dialer_tui.services.queue import build_queue
-
-    bundle, engine, at = _bundle(args), _engine(args), parse_instant(args.at)
-    with _session(engine, read=True) as s:
-        items = build_queue(s, bundle, at=at, limit=args.limit, rep=args.rep or "")
-    if args.json:
-        _json([i.to_json() for i in items])
-        return EXIT_OK
-    if not items:
-        _out("nothing to call right now")
-    for i in items:
-        _out(f"{i.prospect_id:>7}  {i.reason:<9} {i.local_time:%a %H:%M} {i.verdict.time_zone:<22}"
-             f" {i.phone or i.channel:<16} {i.name} ({i.company}) - {i.detail}")
-    return EXIT_OK
-
-
-def cmd_next(args) -> int:
-    from dialer_tui.services.queue import claim_next
-
-    bundle, engine, at = _bundle(args), _engine(args), parse_instant(args.at)
-    with _session(engine) as s:
-        item = claim_next(s, bundle, rep=args.rep, at=at, lease_minutes=args.lease_minutes)
-    if args.json:
-        _json(item.to_json() if item else None)
-    elif item is None:
-        _out("nothing to call right now")
-    else:
-        _out(f"{item.prospect_id} {item.name} {item.phone} ({item.reason})")
-    return EXIT_OK
-
-
-def cmd_why(args) -> int:
-    from dialer_tui.services.queue import explain
-
-    bundle, engine, at = _bundle(args), _engine(args), parse_instant(args.at)
-    with _session(engine, read=True) as s:
-        try:
-            ex = explain(s, bundle, prospect_id=args.prospect_id, at=at)
-        except LookupError as exc:
-            raise UsageError(str(exc)) from None
-    if args.json:
-        _json(ex.to_json())
-        return EXIT_OK
-    _out(f"prospect {ex.prospect_id}: {'callable now' if ex.callable else 'not callable now'}"
-         f"{'' if ex.due or not ex.callable else ' (but not due)'}")
-    for r in ex.reasons:
-        _out(f"  - {r}")
-    if ex.next_allowed and not ex.callable:
-        _out(f"  next allowed: {ex.next_allowed.isoformat(timespec='minutes')}")
-    return EXIT_OK
-
-
-def cmd_log(args) -> int:
-    from dialer_tui.services.calling import OutcomeError, log_outcome
-
-    bundle, engine, at = _bundle(args), _engine(args), parse_instant(args.at)
-    with _session(engine) as s:
-        try:
-            logged = log_outcome(s, bundle, prospect_id=args.prospect_id, outcome=args.outcome,
-                                 at=at, phone=args.phone, note=args.note or "",
-                                 callback=args.when, rep=args.rep or bundle.settings.rep_name,
-                                 override=args.override or "")
-        except OutcomeError as exc:
-            raise UsageError(str(exc)) from None
-    if args.json:
-        _json(logged.to_json())
-        return EXIT_OK
-    _out(f"logged {logged.outcome} for prospect {logged.prospect_id} (touch {logged.touch_id})"
-         + (f"; next: {logged.next_label}" if logged.next_label else ""))
-    for note in logged.read_as:
-        _out(f"  read: {note}")
-    for w in logged.warnings:
-        _out(f"  warning: {w}")
-    return EXIT_OK
-
-
-def cmd_history(args) -> int:
-    from dialer_tui.services.review import history
-
-    bundle, engine = _bundle(args), _engine(args)
-    with _session(engine, read=True) as s:
-        h = history(s, bundle, prospect_id=args.prospect_id, at=parse_instant(args.at))
-    if h is None:
-        raise UsageError(f"no prospect with id {args.prospect_id}")
-    if args.json:
-        _json(h.to_json())
-        return EXIT_OK
-    for line in h.lines():
-        _out(line)
-    return EXIT_OK
-
-
-def cmd_lookup(args) -> int:
-    from dialer_tui.services.review import lookup
-
-    engine = _engine(args)
-    with _session(engine, read=True) as s:
-        matches = lookup(s, text=args.query, region=_settings(args).region)
-    if args.json:
-        _json(matches)
-        return EXIT_OK
-    if not matches:
-        _out("no match")
-    for m in matches:
-        _out(f"{m['prospect_id']:>7}  {m['name']} ({m['company']})  "
-             + ", ".join(p["phone"] for p in m["phones"]))
-    return EXIT_OK
-
-
-def cmd_dnc(args) -> int:
-    from dialer_tui.services import dnc
-
-    engine = _engine(args)
-    at = parse_instant(getattr(args, "at", None))
-    if args.dnc_cmd == "add":
-        entry = dnc.add_number(engine, args.phone, reason=args.reason or "", at=at,
-                               region=args.region)
-        _out(f"added {entry} to the do-not-call list")
-    elif args.dnc_cmd == "import":
-        downloaded = None
-        if args.downloaded:
-            try:
-                downloaded = date.fromisoformat(args.downloaded)
-            except ValueError:
-                raise UsageError(f"dnc import: --downloaded {args.downloaded!r} is not a day "
-                                 "as YYYY-MM-DD") from None
-            if not args.source:  # the name is what a newer copy replaces
-                raise UsageError("dnc import: --downloaded needs --source NAME (the registry "
-                                 "list's name, the same for every copy of it)")
-        done = dnc.import_list(engine, Path(args.csv), source=args.source or Path(args.csv).name,
-                               at=at, region=args.region, downloaded=downloaded,
-                               rejects_path=Path(args.rejects) if args.rejects else None)
-        if args.json:
-            _json(done.to_json())
-            return EXIT_OK
-        _out(f"added {done.added}, removed {done.removed}, already listed {done.kept}, "
-             f"rejected {len(done.rejected)}")
-        if done.lists:
-            shown = ", ".join(done.lists[:10]) + (" ..." if len(done.lists) > 10 else "")
-            _out(f"registry copy of {downloaded} now held for: {shown}")
-        for line, _, why in done.rejected[:5 if not args.rejects else 0]:
-            _out(f"  rejected line {line}: {why}")
-        if done.rejected and not args.rejects:
-            _out(f"  ({len(done.rejected)} rejected rows: --rejects FILE lists them all)")
-    elif args.dnc_cmd == "export":
-        n = dnc.export_list(engine, Path(args.path))
-        _out(f"wrote {n} entries to {args.path}")
-    else:
-        rows = dnc.list_entries(engine)
-        if args.json:
-            _json(rows)
-        for r in rows if not args.json else []:
-            _out(f"{r['created_at']}  {r['phone'] or 'person ' + str(r['prospect_id'])}  "
-                 f"{r['source']}  {r['reason']}")
-    return EXIT_OK
-
-
-def cmd_stats(args) -> int:
-    from dialer_tui.services.bundle import load_dispositions
-    from dialer_tui.services.stats import compute_stats
-
-    # The user's outcomes say what a meeting or a callback is (and a mistyped --config is an
-    # error, not the shipped file).
-    dispositions = load_dispositions(_cfg(args))
-    engine = _engine(args)
-    since = parse_instant(args.since, "--since") if args.since else None
-    now = parse_instant(args.at)
-    with _session(engine, read=True) as s:
-        st = compute_stats(s, since=since, now=now, dispositions=dispositions)
-    if args.json:
-        _json(st)
-        return EXIT_OK
-    from dialer_tui.services.stats_report import report_lines
-
-    for line in report_lines(st, now):
-        _out(line)
-    return EXIT_OK
-
-
-def _registry_warnings(args, today) -> list[str]:
-    """Stale do-not-call registry copies in the store; nothing for a store not made yet (check
-    never creates one) or one that cannot be read (said as a warning: the files are still
-    checked)."""
-    from dialer_tui.services.dnc import stale_lists, stale_warning
-    from dialer_tui.store.engine import resolve_url
-
-    url = resolve_url(args.db)
-    if url.startswith("sqlite"):
-        from sqlalchemy.engine import make_url
-
-        database = make_url(url).database
-        if not database or database == ":memory:" or not Path(database).exists():
-            return []
-    try:
-        warning = stale_warning(stale_lists(_engine(args), today), today)
-    except Exception as exc:  # a server away, a store that cannot be opened: say, go on
-        return [f"the store's registry copies could not be read ({type(exc).__name__})"]
-    return [warning] if warning else []
-
-
-def cmd_check(args) -> int:
-    from dialer_tui.services.bundle import load_bundle
-    from dialer_tui.services.header_map import vocabulary
-
-    from dialer_tui.domain.calling_hours import rules_warnings
-    from dialer_tui.services.bundle import rules_problems
-
-    cfg = _cfg(args)
-    bundle = load_bundle(cfg)
-    check_keys(bundle)
-    vocabulary(cfg)  # header_synonyms.yaml
-    # Dated data goes stale: warnings (exit 0), judged on the clock or --at, never on a guess.
-    today = parse_instant(args.at).date()
-    for line in rules_warnings(bundle.rules, today) + rules_problems(bundle) + \
-            _registry_warnings(args, today):
-        _out(f"warning: {line}")
-    _out("ok: playbook, cadences, dispositions, calling rules, header synonyms and settings "
-         f"are valid (config dir {cfg})")
-    return EXIT_OK
-
-
 # ---- parser -----------------------------------------------------------------------------
+
+
+def _deferred(where: str) -> Callable[[Any], int]:
+    """The command `where` ("cli_data.cmd_import"), imported when it runs: building the parser,
+    for `--help` or the cockpit's cold start, loads none of the other commands' modules."""
+    module, _, name = where.rpartition(".")
+
+    def run(args) -> int:
+        from importlib import import_module
+
+        return getattr(import_module(f"dialer_tui.{module}"), name)(args)
+    return run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -447,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
              at="the demo's history leads up to")
     sp.add_argument("--db", dest="demo_db", default=None, help="demo database path")
     sp.add_argument("--seed-only", action="store_true", help="seed it and exit")
-    sp = add("import", cmd_import, "import prospects from a CSV export",
+    sp = add("import", _deferred("cli_data.cmd_import"), "import prospects from a CSV export",
              at="the prospects arrived at")
     sp.add_argument("csv")
     sp.add_argument("--region", default="US", help="default country for numbers (ISO code)")
@@ -456,7 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--map", default=None,
                     help="map headers by hand: 'Correo=email,Nombre=full_name' (wins)")
     sp.add_argument("--json", action="store_true")
-    sp = add("export", cmd_export, "export prospects, touches, callbacks or crm-calls",
+    sp = add("export", _deferred("cli_data.cmd_export"),
+             "export prospects, touches, callbacks or crm-calls",
              at="the calendar file is stamped with")
     sp.add_argument("what", choices=["prospects", "touches", "callbacks", "crm-calls"])
     sp.add_argument("path")
@@ -464,20 +196,22 @@ def build_parser() -> argparse.ArgumentParser:
                     help="who opens the CSV first: crm leaves cells that are exactly an E.164 "
                     "number bare, spreadsheet prefixes them with ' as it does every cell that "
                     "starts with = + - @ (default: crm for crm-calls, else spreadsheet)")
-    for name, func, text in (("queue", cmd_queue, "who to call now"),
-                             ("why", cmd_why, "the callable-now verdict and its reasons")):
+    for name, func, text in (("queue", _deferred("cli_calling.cmd_queue"), "who to call now"),
+                             ("why", _deferred("cli_calling.cmd_why"),
+                              "the callable-now verdict and its reasons")):
         sp = add(name, func, text, at="to judge at")
         if name == "why":
             sp.add_argument("prospect_id", type=PROSPECT_ID)
         if name == "queue":
             sp.add_argument("--limit", type=bounded(1, 10_000, "--limit"), default=50)
         sp.add_argument("--json", action="store_true")
-    sp = add("next", cmd_next, "claim the next prospect (team mode)", at="to claim at")
+    sp = add("next", _deferred("cli_calling.cmd_next"), "claim the next prospect (team mode)",
+             at="to claim at")
     sp.add_argument("--rep", required=True)
     sp.add_argument("--lease-minutes", type=bounded(1, 24 * 60, "--lease-minutes"),
                     default=None)
     sp.add_argument("--json", action="store_true")
-    sp = add("log", cmd_log, "log an outcome", at="the touch happened at")
+    sp = add("log", _deferred("cli_calling.cmd_log"), "log an outcome", at="the touch happened at")
     sp.add_argument("prospect_id", type=PROSPECT_ID)
     sp.add_argument("outcome")
     sp.add_argument("--phone", default=None)
@@ -492,16 +226,19 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--override", default=None,
                     help="why a call outside the rules was made anyway (recorded on the touch)")
     sp.add_argument("--json", action="store_true")
-    sp = add("history", cmd_history, "a prospect's touch history", at="to judge at")
+    sp = add("history", _deferred("cli_calling.cmd_history"), "a prospect's touch history",
+             at="to judge at")
     sp.add_argument("prospect_id", type=PROSPECT_ID)
     sp.add_argument("--json", action="store_true")
-    sp = add("lookup", cmd_lookup, "find a prospect by phone (any format), name or company")
+    sp = add("lookup", _deferred("cli_calling.cmd_lookup"),
+             "find a prospect by phone (any format), name or company")
     sp.add_argument("query")
     sp.add_argument("--json", action="store_true")
-    sp = add("stats", cmd_stats, "how the calling went", at="to count open follow-ups at")
+    sp = add("stats", _deferred("cli_data.cmd_stats"), "how the calling went",
+             at="to count open follow-ups at")
     sp.add_argument("--since", default=None)
     sp.add_argument("--json", action="store_true")
-    sp = add("dnc", cmd_dnc, "the do-not-call list")
+    sp = add("dnc", _deferred("cli_data.cmd_dnc"), "the do-not-call list")
     dsub = sp.add_subparsers(dest="dnc_cmd", required=True)
     d = dsub.add_parser("add")
     d.add_argument("--at", default=None, help="ISO 8601 instant of the request (default now)")
@@ -522,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("path")
     d = dsub.add_parser("list")
     d.add_argument("--json", action="store_true")
-    add("check", cmd_check, "validate the config and data files",
+    add("check", _deferred("cli_data.cmd_check"), "validate the config and data files",
         at="to judge the dated rules at (holiday lists running out, an old as_of)")
     return p
 
