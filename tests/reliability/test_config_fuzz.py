@@ -3,9 +3,9 @@ either passes or refuses with a ConfigError that names the file, never anything 
 that is not a regular file is refused, never silently replaced by the shipped one; and the app
 (the import, for header_synonyms.yaml) refuses exactly what check refuses (the same words).
 
-The bulk runs through the library, the way both load it (cli.cmd_check: config_dir, load_bundle,
-check_keys, vocabulary; cli.cmd_ui and its first-page child: the same but vocabulary, which only
-an import reads); a handful through the installed program, the app included. Hostile here: any
+The bulk runs through the library, the way both load it (cli_data.cmd_check: config_dir,
+load_bundle, check_keys, vocabulary; cli.cmd_ui and its first-page child: the same but
+vocabulary, which only an import reads); a handful through the installed program, the app included. Hostile here: any
 YAML type in any known key of settings.yaml and of the shipped files, huge and negative numbers,
 unknown keys, deep nesting, aliases, tags, several documents, binary garbage, NUL, bytes that are
 not UTF-8, UTF-16/32, 100,000-key files, and any of them as a folder, FIFO, device or link."""
