@@ -20,6 +20,8 @@ from textual.widgets import Footer, Input, Static
 
 from dialer_tui.domain.queue_item import QueueItem
 from dialer_tui.screens.background import BackgroundFailed, dialer_app, in_background
+from dialer_tui.screens.cockpit_dial import Dialer
+from dialer_tui.screens.cockpit_lease import LeaseKeeper
 from dialer_tui.screens.cockpit_messages import (
     ChangesSeen,
     Claimed,
@@ -30,8 +32,6 @@ from dialer_tui.screens.cockpit_messages import (
     Said,
     ViewRead,
 )
-from dialer_tui.screens.cockpit_dial import Dialer
-from dialer_tui.screens.cockpit_lease import LeaseKeeper
 from dialer_tui.screens.cockpit_outcomes import OutcomeKeys
 from dialer_tui.screens.cockpit_queue import QueueFeeder
 from dialer_tui.screens.first_frame import FirstFrameScreen
@@ -41,9 +41,9 @@ from dialer_tui.services.cockpit_controller import (
 )
 from dialer_tui.services.snoozes import SnoozeFile, snooze_path_for
 from dialer_tui.widgets.dossier import DossierPane
-from dialer_tui.widgets.safe import one_line as safe_line
 from dialer_tui.widgets.outcome_bar import OutcomeBar, key_label
 from dialer_tui.widgets.queue_list import QueueList
+from dialer_tui.widgets.safe import one_line as safe_line
 from dialer_tui.widgets.script_pane import ScriptPane, Stopwatch
 from dialer_tui.widgets.session_header import SessionHeader
 

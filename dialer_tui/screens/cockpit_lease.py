@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-
 from typing import TYPE_CHECKING
 
 from textual.timer import Timer

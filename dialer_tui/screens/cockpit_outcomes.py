@@ -84,7 +84,8 @@ class OutcomeKeys:
         app, who = self.screen.dapp, self.cockpit.who()
         # What the voicemail stopwatch measured goes on the touch (the script pane resets it
         # for the next prospect).
-        seconds = self.screen.query_one(Stopwatch).seconds() if disp.channel == "voicemail" else None
+        seconds = (self.screen.query_one(Stopwatch).seconds() if disp.channel == "voicemail"
+                   else None)
         draft = self.cockpit.draft(disp, callback=callback, referral=referral, duration_s=seconds)
         writing = asyncio.ensure_future(off_the_ui_thread(lambda: self.cockpit.write(draft)))
         try:
@@ -111,9 +112,9 @@ class OutcomeKeys:
         if isinstance(result, KeptLocally):
             app.offline(result.said)
             extra = " (the referral itself was not kept: add it again later)" if referral else ""
-            self.screen.acknowledge(f"Kept on this machine: {disp.label.lower()} for {who}; written to "
-                             f"the database once it is back (it said: {result.said}){extra}",
-                             style="bold yellow")
+            self.screen.acknowledge(f"Kept on this machine: {disp.label.lower()} for {who}; "
+                                    f"written to the database once it is back (it said: "
+                                    f"{result.said}){extra}", style="bold yellow")
             self.screen.advance(drop=True)
             return
         assert isinstance(result, Stored)
@@ -122,14 +123,15 @@ class OutcomeKeys:
             app.notify(result.referral_said, severity="error", markup=False)
         extra = "" if result.referral_failed else result.referral_said
         nxt = f" - next: {logged.next_label}" if logged.next_label else ""
-        self.screen.acknowledge(f"Logged {disp.label.lower()} for {who}{nxt}{extra}", logged.warnings)
+        self.screen.acknowledge(f"Logged {disp.label.lower()} for {who}{nxt}{extra}",
+                                logged.warnings)
         for w in logged.warnings:
             app.notify(w, title="Callback moved" if callback else "Note", severity="warning",
                        timeout=10, markup=False)
         queue = self.screen.query_one(QueueList)
         self.screen.advance(drop=True)
-        self.screen.feeder.after_outcome(len(queue.items) - (queue.index_of(self.cockpit.state.current_id)
-                                                      or 0))
+        left = len(queue.items) - (queue.index_of(self.cockpit.state.current_id) or 0)
+        self.screen.feeder.after_outcome(left)
         self._offer_note(f"{disp.label.lower()} for {who}")
         if app.bundle.settings.dial.power_mode and self.cockpit.state.phone:
             # Once the next prospect is painted: launching the dialer (a fork, or the browser
@@ -195,6 +197,7 @@ class OutcomeKeys:
             queue.move_cursor(row=0, animate=False)
         self.screen.select(last.item, last.prospect_id)
         queue.focus()
-        self.screen.acknowledge(f"Undid {last.outcome.label.lower()} for {last.name}", style="yellow")
+        self.screen.acknowledge(f"Undid {last.outcome.label.lower()} for {last.name}",
+                                style="yellow")
         self.screen.refresh_queue()
         self.screen.update_header()

@@ -413,7 +413,8 @@ class Cockpit:
         from dialer_tui.services.journal import Pending
 
         what = draft.what
-        entry = Pending(draft.client_id, draft.prospect_id, **{**what, "at": what["at"].isoformat()})
+        entry = Pending(draft.client_id, draft.prospect_id,
+                        **{**what, "at": what["at"].isoformat()})
         try:
             self.host.journal().append(entry)
         except OSError as err:  # the disk under the journal is full too

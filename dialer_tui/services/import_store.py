@@ -53,10 +53,11 @@ class ImportStore:
     numbers and emails were read up front before: 100k rows into 1M prospects took 12.9 s with
     a peak of 803 MB, now 6.9 s and 354 MB (one pair); the import grew with the store, not the
     file. (PostgreSQL at 100k prospects pays ~0.6 s more this way, ~45 ms of lookups a batch
-    against one read of the store: kept for the one path.) A batch is matched first, then written in one transaction. New prospects get
-    provisional negative ids, swapped for real ones inside that transaction (`real`), so that
-    matching needs no database round trip. A dry run keeps what it would have written in
-    `virtual` (compact _KEEP tuples) for later rows to merge into.
+    against one read of the store: kept for the one path.) A batch is matched first, then
+    written in one transaction. New prospects get provisional negative ids, swapped for real
+    ones inside that transaction (`real`), so that matching needs no database round trip. A dry
+    run keeps what it would have written in `virtual` (compact _KEEP tuples) for later rows to
+    merge into.
     (A writer thread overlapping the writes with the next batch's parsing was tried: the GIL
     hand-offs around each sqlite3 step ate the gain, so the code stays sequential.)"""
 

@@ -147,7 +147,7 @@ class _Lanes:
         merged = sorted((row for rows in self.waiting.values() for row in rows),
                         key=_queue_order)
         rows, rest = merged[:size], {row.id for row in merged[size:]}
-        for owner, waiting in self.waiting.items():
+        for waiting in self.waiting.values():
             waiting[:] = [row for row in waiting if row.id in rest]
         dnc = repo.dnc_people(self.session, prospect_ids=[r.id for r in rows])
         return [_Candidate(*r[:11], r.id in dnc, *r[11:-1]) for r in rows]

@@ -7,7 +7,6 @@ import threading
 import uuid
 from datetime import datetime, timezone
 
-import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
