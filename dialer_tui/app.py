@@ -82,7 +82,8 @@ class DialerApp(App[None]):
         """The store's engine. When the CLI started the app, opened right after the first frame
         (started()), in the main thread, with the store's modules the cockpit uses, before any
         worker needs them: when a worker imported them alongside another thread, a launch in the
-        SIGKILL suite once lost its first dossier read."""
+        SIGKILL suite once lost its first dossier read. That engine connects to nothing when it
+        is made (cli._engine_after_first_frame): its first connection is a worker's."""
         engine = self._engine
         if engine is None:
             with self._engine_lock:

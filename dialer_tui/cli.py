@@ -46,10 +46,19 @@ def _json(obj: Any) -> None:
                      + "\n")
 
 
-def _engine(args):
+def _engine(args, *, migrate: bool = True):
     from dialer_tui.store.engine import make_engine
 
-    return make_engine(args.db)
+    return make_engine(args.db, migrate=migrate)
+
+
+def _engine_after_first_frame(args):
+    """The cockpit's engine when the CLI's child has opened the store: the child brought its
+    schema up to date a moment ago (services/first_page.py), so this one is made without the
+    upgrade check and connects to nothing (create_engine is lazy). It is made on the UI thread,
+    right after the first frame: a database gone away meanwhile is then a worker's error, said
+    in the header, not a screen frozen up to the 10 s connect timeout."""
+    return _engine(args, migrate=False)
 
 
 def _cfg(args) -> Path | None:
@@ -102,8 +111,8 @@ def cmd_ui(args) -> int:
 
         rep = args.rep or bundle.settings.rep_name
         if first_reader is not None and first_reader.opened():
-            app = DialerApp(open_engine=lambda: _engine(args), first_reader=first_reader,
-                            bundle=bundle, rep=rep)
+            app = DialerApp(open_engine=lambda: _engine_after_first_frame(args),
+                            first_reader=first_reader, bundle=bundle, rep=rep)
         else:
             app = DialerApp(engine=_engine(args), bundle=bundle, rep=rep)
     except BaseException:
