@@ -1,7 +1,11 @@
 """Logging an outcome and everything it implies, in one transaction; and undoing it.
 
 This is the one-key path of the cockpit (25 ms budget for commit + next prospect shown), so it
-does a handful of indexed reads and writes and nothing else."""
+does a handful of indexed reads and writes and nothing else.
+
+Here: log_outcome, its checks (number, compliance, re-dial, the time agreed) and slot_reader;
+undo_touch. What an outcome writes to follow-ups and the do-not-call list is
+outcome_effects.py's (its names re-exported here)."""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from dialer_tui.channels import CALL_CHANNELS
 from dialer_tui.domain.agreed_time import SlotReader
-from dialer_tui.domain.cadence import ATTEMPT_SPACING, parts_called, plan_after
+from dialer_tui.domain.cadence import ATTEMPT_SPACING
 from dialer_tui.domain.outcomes import Outcome
 from dialer_tui.domain.phones import PhoneError, parse_phone, typing_region
 from dialer_tui.domain.playbook import promises
@@ -22,19 +26,20 @@ from dialer_tui.domain.when import WhenError
 from dialer_tui.errors import InputError
 from dialer_tui.services.bundle import Bundle
 from dialer_tui.services.gate import decide
+from dialer_tui.services.outcome_effects import (  # noqa: F401 - _has_open_step re-exported
+    _advance_cadence,
+    _cancel_open,
+    _close_follow_ups,
+    _dnc_person,
+    _has_open_step,
+)
 from dialer_tui.services.targets import dialable, pick_number, target_for, zone_of
 from dialer_tui.store import repo
 from dialer_tui.store.models import (
-    FU_CADENCE,
     FU_CALLBACK,
-    FU_CANCELLED,
-    FU_DONE,
-    FU_MISSED,
     FU_OPEN,
-    FU_PROMISE,
     STATUS_DNC,
     STATUS_NEW,
-    STATUS_UNRESPONSIVE,
     STATUS_WORKING,
     TERMINAL_STATUSES,
     DncEntry,
@@ -313,88 +318,6 @@ def log_outcome(session: Session, bundle: Bundle, *, prospect_id: int, outcome: 
         session.commit()
     return Logged(touch.id, prospect_id, disp.name, touch.phone_e164, next_label,  # type: ignore[arg-type]
                   callback_at, warnings, compliance, read_as)
-
-
-def _close_follow_ups(session: Session, prospect_id: int, touch: Touch, disp: Outcome,
-                      at: datetime) -> None:
-    """The touch completes what was due: the cadence step, a callback, a promise (kept when it
-    falls inside the promised window, missed when the window had already passed)."""
-    for fu in repo.open_follow_ups(session, prospect_id=prospect_id):
-        if fu.due_start > at + timedelta(hours=12) and fu.kind != FU_CADENCE:
-            continue  # a promise or callback for later stays open
-        if fu.kind in (FU_PROMISE, FU_CALLBACK) and not disp.is_call:
-            continue  # an email does not keep a promise to call
-        if fu.kind == FU_PROMISE and fu.due_end is not None and at > fu.due_end:
-            fu.status = FU_MISSED
-        else:
-            fu.status = FU_DONE
-        fu.closed_at, fu.closed_by_touch_id = at, touch.id
-        session.add(fu)
-
-
-def _cancel_open(session: Session, prospect_id: int, touch: Touch) -> None:
-    for fu in repo.open_follow_ups(session, prospect_id=prospect_id):
-        fu.status, fu.closed_at, fu.closed_by_touch_id = FU_CANCELLED, touch.started_at, touch.id
-        session.add(fu)
-
-
-def _dnc_person(session: Session, prospect: Prospect, phones: list[PhoneNumber], at: datetime,
-                undo: dict) -> None:
-    """Do not call: the person and every one of their numbers, at once, timestamped."""
-    entries = [repo.add_dnc(session, at=at, prospect_id=prospect.id, source="outcome",
-                            reason="asked not to be called")]
-    for phone in phones:
-        if not phone.do_not_call:
-            undo["dnc_phone_ids"].append(phone.id)
-        entries.append(repo.add_dnc(session, at=at, e164=phone.e164, prospect_id=prospect.id,
-                                    source="outcome", reason="asked not to be called"))
-    session.flush()
-    undo["dnc_entry_ids"].extend(e.id for e in entries)
-
-
-def _advance_cadence(session: Session, bundle: Bundle, prospect: Prospect, touch: Touch,
-                     disp: Outcome, zone, at: datetime, promises: bool,
-                     not_before: datetime | None = None) -> str:
-    """Schedule the next cadence step; a voicemail that promised the next call records it
-    (`promises`: the voicemail read says when, domain.playbook.promises)."""
-    cf = bundle.cadences
-    step = prospect.cadence_step + 1
-    prospect.cadence_step = step
-    recent = repo.touches_of(session, prospect_id=prospect.id, limit=3)  # type: ignore[arg-type]
-    first = prospect.first_touch_at or at
-    planned, promised = plan_after(
-        cf, step=step, first_touch_at=first, at=at, zone=zone, voicemail=disp.channel ==
-        "voicemail", recent_parts=parts_called(cf, [(t.started_at, t.channel)
-                                                    for t in reversed(recent)], zone),
-        not_before=not_before)
-    if planned is None:  # past the last step: seven-plus tries made, let it rest
-        prospect.status = STATUS_UNRESPONSIVE
-        prospect.recycle_at = at + timedelta(days=cf.unresponsive_recycle_days)
-        return ""
-    label = planned.label
-    if promises and promised is not None:
-        session.add(FollowUp(prospect_id=prospect.id, kind=FU_PROMISE, channel="call",  # type: ignore[arg-type]
-                             due_start=promised.due_start, due_end=promised.due_end,
-                             step_index=promised.step_index, template_id=promised.template,
-                             label=promised.day_label, owner=touch.rep, touch_id=touch.id,
-                             created_at=at))
-        touch.promised_start = promised.due_start
-        touch.promised_label = label = promised.label
-        if promised.step_index == step:
-            return label
-    if not _has_open_step(session, prospect.id, step):  # type: ignore[arg-type]
-        session.add(FollowUp(prospect_id=prospect.id, kind=FU_CADENCE, channel=planned.channel,  # type: ignore[arg-type]
-                             due_start=planned.due_start, due_end=planned.due_end,
-                             step_index=step, template_id=planned.template,
-                             label=planned.day_label,
-                             touch_id=touch.id, created_at=at))
-    return label
-
-
-def _has_open_step(session: Session, prospect_id: int, step: int) -> bool:
-    return session.exec(select(FollowUp.id).where(
-        FollowUp.prospect_id == prospect_id, repo.follow_up_is_open(),
-        FollowUp.step_index == step)).first() is not None
 
 
 def undo_touch(session: Session, *, touch_id: int) -> Touch:
