@@ -3,7 +3,7 @@ over it (both read and merged by services/bundle.py), validated here so that an 
 file; and what `dialer-tui check` warns of in the rules on a given day (rules_warnings).
 
 Judging a call under these rules is calling_hours.py's (which re-exports the names here that
-callers use); the parts of one rule (its weekly hours, holidays, caps) are regions.py's.
+callers use); the parts of one rule (its weekly hours, holidays, caps) are rule_schema.py's.
 """
 
 from __future__ import annotations

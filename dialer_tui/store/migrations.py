@@ -88,7 +88,7 @@ def _v7_to_v8(conn: Connection) -> None:
 def _v8_to_v9(conn: Connection) -> None:
     """v9: the queue in each owner's lane (models.Prospect, ix_prospect_queue_lane): a named
     rep's queue is two ranges of one index, the unowned and their own, merged in queue order
-    (services.queue._named_candidates), instead of a walk past every other rep's callbacks."""
+    (services.queue_candidates._Lanes), instead of a walk past every other rep's callbacks."""
     conn.execute(text("DROP INDEX IF EXISTS ix_prospect_queue_owner"))
     conn.execute(text("CREATE INDEX IF NOT EXISTS ix_prospect_queue_lane ON prospect "
                       "(queue_owner, queue_rank, priority DESC, queue_due_at, id)"))

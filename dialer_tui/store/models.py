@@ -101,7 +101,7 @@ class Prospect(SQLModel, table=True):
         Index("ix_prospect_queue", "queue_rank", text("priority DESC"), "queue_due_at"),
         # The queue in each owner's lane (queue_owner: "" for anyone): a named rep's queue is
         # the "" range and their own merged, never a walk past other reps' callbacks
-        # (services.queue._named_candidates; schema v9).
+        # (services.queue_candidates._Lanes; schema v9).
         Index("ix_prospect_queue_lane", "queue_owner", "queue_rank", text("priority DESC"),
               "queue_due_at", "id"),
         Index("ix_prospect_email", "email_key"),
